@@ -1,0 +1,119 @@
+"""The interactive map: a pyvis network with a precomputed, seeded layout.
+
+pyvis builds the node and edge records (we add them directly: ``from_nx`` is quadratic
+in the number of edges); we never call its ``write_html``/``show`` (they copy files into
+the working directory and load CDN assets). The records go to a JS data file rendered
+by our own script, with the vis-network build that the pyvis wheel ships, so the site
+works offline.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+from pyvis.network import Network
+
+from generator.paths import Layout
+
+KIND_SHAPES = {"service": "box", "concept": "ellipse", "note": "diamond"}
+CATEGORY_COLORS = [
+    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
+    "#9c755f", "#bab0ac", "#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#17becf",
+]
+RELATION_STYLES = {
+    "uses": {"color": "#4e79a7", "arrows": "to", "dashes": False},
+    "monitors": {"color": "#e15759", "arrows": "to", "dashes": False},
+    "alternative-to": {"color": "#59a14f", "arrows": "", "dashes": True},
+    "part-of": {"color": "#9c755f", "arrows": "to", "dashes": [2, 4]},
+    "mentions": {"color": "#bab0ac", "arrows": "", "dashes": [1, 3]},
+}
+MAP_RELATIONS = tuple(RELATION_STYLES)
+
+
+def vis_network_js() -> bytes:
+    """The vis-network build shipped inside the pyvis wheel (no CDN)."""
+    import pyvis
+
+    base = Path(pyvis.__file__).parent
+    for candidate in sorted(base.glob("lib/vis-*/vis-network.min.js"), reverse=True):
+        return candidate.read_bytes()
+    raise FileNotFoundError("vis-network.min.js not found in the pyvis package; reinstall pyvis>=0.3.2.")
+
+
+def static_asset(name: str) -> bytes:
+    return (resources.files("generator") / "assets" / name).read_bytes()
+
+
+def compute_layout(graph: nx.MultiDiGraph, previous: dict[str, tuple[float, float]] | None = None,
+                   seed: int = 7) -> dict[str, tuple[float, float]]:
+    """Deterministic positions: seeded, and starting from the previous build's positions."""
+    simple = nx.Graph()
+    simple.add_nodes_from(sorted(graph.nodes))
+    for s, t in sorted({tuple(sorted((str(s), str(t)))) for s, t in graph.edges()}):
+        simple.add_edge(s, t)
+    n = simple.number_of_nodes()
+    if n == 0:
+        return {}
+    init = None
+    if previous:
+        known = {k: v for k, v in previous.items() if k in simple}
+        if known:
+            init = {node: known.get(node, _ring(i, n)) for i, node in enumerate(sorted(simple.nodes))}
+    iterations = 50 if n <= 1500 else 25
+    pos = nx.spring_layout(simple, seed=seed, pos=init, iterations=iterations, k=1.6 / math.sqrt(n))
+    scale = 120.0 * math.sqrt(n)
+    return {str(k): (round(float(v[0]) * scale, 1), round(float(v[1]) * scale, 1)) for k, v in pos.items()}
+
+
+def _ring(i: int, n: int) -> tuple[float, float]:
+    angle = 2 * math.pi * i / max(n, 1)
+    return (math.cos(angle), math.sin(angle))
+
+
+def category_colors(graph: nx.MultiDiGraph) -> dict[str, str]:
+    cats = sorted({str(d.get("category") or "") for _, d in graph.nodes(data=True)})
+    return {c: CATEGORY_COLORS[i % len(CATEGORY_COLORS)] for i, c in enumerate(cats)}
+
+
+def build_network(graph: nx.MultiDiGraph, layout: Layout, positions: dict[str, tuple[float, float]]) -> Network:
+    net = Network(directed=True, cdn_resources="remote")
+    colors = category_colors(graph)
+    for node in sorted(graph.nodes):
+        d = graph.nodes[node]
+        kind = d["kind"]
+        x, y = positions.get(node, (0.0, 0.0))
+        page = layout.note(d["path"]) if kind == "note" else layout.entity(node, kind)
+        size = 10 + min(30, graph.degree(node))
+        # plain text only: the browser script sets it as text, never as HTML
+        title = f"{d['name']}\n{kind} · {d.get('category', '')}"
+        net.add_node(node, label=str(d["name"]), title=title, x=x, y=y, shape=KIND_SHAPES[kind],
+                     color=colors[str(d.get("category") or "")], size=size,
+                     kind=kind, category=str(d.get("category") or ""), aliases=list(d.get("aliases", [])),
+                     url=page.removesuffix(".md"), physics=False)
+    for s, t, k in sorted(graph.edges(keys=True), key=lambda e: (str(e[0]), str(e[1]), str(e[2]))):
+        style = RELATION_STYLES.get(k)
+        if style is None:
+            continue
+        net.add_edge(s, t, relation=k, color=style["color"], arrows=style["arrows"], dashes=style["dashes"],
+                     title=k)
+    return net
+
+
+def graph_data_js(graph: nx.MultiDiGraph, layout: Layout, positions: dict[str, tuple[float, float]]) -> str:
+    net = build_network(graph, layout, positions)
+    colors = category_colors(graph)
+    payload: dict[str, Any] = {
+        "nodes": net.nodes,
+        "edges": net.edges,
+        "categories": [{"name": c or "—", "color": col} for c, col in sorted(colors.items())],
+        "relations": [{"name": r, **RELATION_STYLES[r]} for r in MAP_RELATIONS],
+    }
+    data = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    # "</" can never close a script element, whatever a note contains
+    data = data.replace("</", "<\\/").replace("<!--", "<\\!--")
+    return "window.KGSITE_GRAPH = " + data + ";\n"

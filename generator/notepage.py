@@ -1,0 +1,199 @@
+"""A note as a page: the user's Markdown, with mentions linked and line anchors added.
+
+The text stays the user's own; we only add links and anchors, convert wikilinks to
+relative links (or mark them missing), and make Zenn/Obsidian syntax readable. We work
+line by line on the original text so the anchors match the lines evidence points to.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+from collections import defaultdict
+from typing import Any
+
+import networkx as nx
+import yaml
+
+from generator.paths import Layout, rel
+from graph.build import resolve_link
+from graph.document import WIKILINK
+from graph.model import Document
+
+PROTECTED = re.compile(r"`[^`]*`|!?\[\[[^\]]*\]\]|!?\[[^\]]*\]\([^)]*\)|<[^>]+>|https?://\S+")
+ZENN_OPEN = re.compile(r"^(\s*):::\s*(message|details|alert)?\s*(alert)?\s*(.*)$")
+BLOCK_ID = re.compile(r"\s\^([A-Za-z0-9-]+)\s*$")
+
+
+def heading_slug(text: str) -> str:
+    from pymdownx.slugs import slugify
+
+    return str(slugify(case="lower")(text, "-"))
+
+
+def _link_line(line: str, links: list[tuple[str, str]]) -> str:
+    """Link the first unprotected occurrence of each surface on this line."""
+    if not links:
+        return line
+    pieces: list[tuple[bool, str]] = []
+    pos = 0
+    for m in PROTECTED.finditer(line):
+        pieces.append((False, line[pos:m.start()]))
+        pieces.append((True, m.group(0)))
+        pos = m.end()
+    pieces.append((False, line[pos:]))
+    done: set[str] = set()
+    for surface, url in sorted(links, key=lambda x: -len(x[0])):
+        if url in done:
+            continue
+        for i, (protected, text) in enumerate(pieces):
+            if protected:
+                continue
+            at = text.find(surface)
+            if at < 0:
+                continue
+            escaped = surface.replace("[", "\\[").replace("]", "\\]")
+            pieces[i:i + 1] = [(False, text[:at]), (True, f"[{escaped}]({url})"),
+                               (False, text[at + len(surface):])]
+            done.add(url)
+            break
+    return "".join(t for _, t in pieces)
+
+
+def _front_matter(doc: Document) -> str:
+    meta: dict[str, Any] = {"title": doc.title}
+    if doc.tags:
+        meta["tags"] = list(doc.tags)
+    return "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=True) + "---\n"
+
+
+MD_LINK_TARGET = re.compile(r"(!?)\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+
+
+def _relative_links(line: str, source: str, existing: set[str], missing: list[tuple[str, str]]) -> str:
+    """Relative links to files that are not in the vault would be broken links (and fail
+    ``--strict``); they are shown as text marked missing, and reported."""
+    if "](" not in line:
+        return line
+
+    def repl(m: re.Match[str]) -> str:
+        bang, text, target = m.group(1), m.group(2), m.group(3)
+        if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:|^#|^/", target):
+            return m.group(0)
+        path = posixpath.normpath(posixpath.join(posixpath.dirname(source), target.split("#")[0]))
+        from urllib.parse import unquote
+        if unquote(path) in existing:
+            return m.group(0)
+        missing.append((target, source))
+        label = html.escape(text or target)
+        icon = "🖼 " if bang else ""
+        return f'<span class="kg-missing" title="{html.escape("見つからないファイル: " + target)}">{icon}{label}</span>'
+
+    return MD_LINK_TARGET.sub(repl, line)
+
+
+def render_note(doc: Document, text: str, graph: nx.MultiDiGraph, layout: Layout,
+                lookup: dict[str, str], existing: set[str] | None = None,
+                missing: list[tuple[str, str]] | None = None) -> str:
+    """The note page's Markdown. ``text`` is the decoded note; ``lookup`` resolves wikilinks."""
+    page = layout.note(doc.path)
+    lines = text.split("\n")
+    mentions: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    nid = "note:" + doc.path
+    if nid in graph:
+        for _, eid, k, data in graph.out_edges(nid, keys=True, data=True):
+            if k != "mentions":
+                continue
+            url = rel(page, layout.entity(eid, graph.nodes[eid]["kind"]))
+            for ev in data["evidence"]:
+                mentions[ev["line"]].append((ev["quote"], url))
+    anchors: dict[int, str] = {}
+    code_lines: set[int] = set()
+    for b in doc.blocks:
+        if b.kind == "code":
+            code_lines.update(range(b.line, b.end_line + 1))
+        elif b.line:
+            anchors.setdefault(b.line, b.kind)
+    out: list[str] = []
+    block_lines = {b.line: b for b in doc.blocks if b.kind != "code"}
+    for lineno, line in enumerate(lines, start=1):
+        if lineno <= doc.body_offset:
+            continue
+        if lineno in code_lines:
+            out.append(line)
+            continue
+        line = _zenn(line)
+        line = _wikilinks(line, doc.path, page, layout, lookup)
+        if existing is not None:
+            line = _relative_links(line, doc.path, existing, missing if missing is not None else [])
+        line = BLOCK_ID.sub(lambda m: f' <a id="^{m.group(1)}"></a>', line)
+        # every line of a block carries its mentions; anchors go on a block's first line
+        line = _link_line(line, _mentions_for(lineno, mentions, block_lines))
+        if lineno in anchors:
+            line = _anchor(line, lineno, anchors[lineno])
+        out.append(line)
+    return _front_matter(doc) + "\n".join(out).rstrip("\n") + "\n"
+
+
+def _mentions_for(lineno: int, mentions: dict[int, list[tuple[str, str]]], blocks: dict[int, Any]) -> list[
+        tuple[str, str]]:
+    found = list(mentions.get(lineno, []))
+    # a multi-line block reports its mentions on its first line; offer them to every line
+    for start in range(lineno - 1, max(0, lineno - 8), -1):
+        b = blocks.get(start)
+        if b is not None and b.end_line >= lineno:
+            found.extend(mentions.get(start, []))
+            break
+    return found
+
+
+ANCHOR_AT = re.compile(r"^(\s*(?:#{1,6}\s+|[-*+]\s+(?:\[[ xX]\]\s+)?|\d+[.)]\s+|>\s*|\|\s*)*)")
+
+
+def _anchor(line: str, lineno: int, kind: str) -> str:
+    tag = f'<a id="L{lineno}" class="kg-line"></a>'
+    if not line.strip():
+        return line
+    if kind == "table_header" or set(line.strip()) <= set("|-: "):
+        return line
+    m = ANCHOR_AT.match(line)
+    head = m.group(1) if m else ""
+    return head + tag + line[len(head):]
+
+
+def _zenn(line: str) -> str:
+    """Zenn's ``:::message`` boxes become Material-styled blocks instead of stray colons."""
+    stripped = line.strip()
+    if stripped == ":::":
+        return "</div>"
+    m = ZENN_OPEN.match(line)
+    if m and stripped.startswith(":::"):
+        kind = "warning" if (m.group(2) == "alert" or m.group(3) == "alert") else "note"
+        title = html.escape(m.group(4).strip() or ("メモ" if kind == "note" else "注意"))
+        return (f'<div class="admonition {kind}" markdown="1">\n'
+                f'<p class="admonition-title">{title}</p>\n')
+    return line
+
+
+def _wikilinks(line: str, source: str, page: str, layout: Layout, lookup: dict[str, str]) -> str:
+    if "[[" not in line:
+        return line
+
+    def repl(m: re.Match[str]) -> str:
+        embed, target, heading, label = m.group(1), (m.group(2) or "").strip(), m.group(3), m.group(4)
+        anchor = (heading or "").lstrip("#")
+        text = (label or target.split("/")[-1] or anchor.lstrip("^")).strip()
+        shown = text.replace("[", "\\[").replace("]", "\\]")
+        dest = resolve_link(target, source, lookup)
+        if dest is None:
+            return (f'<span class="kg-missing" title="{html.escape("ノートがありません: " + target)}">'
+                    f"{html.escape(text)}</span>")
+        frag = ""
+        if anchor:
+            frag = "#" + (anchor if anchor.startswith("^") else heading_slug(anchor))
+        href = rel(page, layout.note(dest)) if dest != source else ""
+        prefix = "↪ " if embed else ""
+        return f"{prefix}[{shown}](<{href}{frag}>)"
+
+    return WIKILINK.sub(repl, line)

@@ -1,0 +1,117 @@
+"""The MkDocs plugin ``knowledge-graph``: a thin adapter over :func:`build_site`.
+
+Pages reach MkDocs as generated files (``File.generated``) so nothing is written into
+``docs_dir``: ``mkdocs serve`` never loops. Notes outside ``docs_dir`` are watched.
+Diagnostics become MkDocs warnings, which ``--strict`` turns into a failed build.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import config_options as c
+from mkdocs.config.base import Config
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page
+
+from generator.paths import Layout
+from generator.pipeline import Built, build_site
+from generator.site import SiteOptions, stats_markdown
+from graph.vocabulary import VocabularyError
+
+log = get_plugin_logger(__name__)
+STATS_MARKER = "<!-- kgsite:stats -->"
+
+
+class KnowledgeGraphConfig(Config):
+    notes = c.Type(str, default="docs/notes")
+    vocabulary = c.ListOfItems(c.Type(str), default=[])
+    prefix = c.Type(str, default="")
+    templates = c.Type(str, default="")
+    map = c.Type(bool, default=True)
+
+
+class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):
+    supports_multiple_instances = False
+
+    def __init__(self) -> None:
+        self.built: Built | None = None
+        self.notes_dir = Path()
+
+    def _base(self, config: MkDocsConfig) -> Path:
+        return Path(config.config_file_path or ".").resolve().parent
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        notes = os.environ.get("KGSITE_NOTES") or self.config.notes
+        self.notes_dir = (self._base(config) / notes).resolve()
+        if "md_in_html" not in config.markdown_extensions:
+            config.markdown_extensions.append("md_in_html")
+        css = Layout(self.config.prefix).asset("kgsite.css")
+        if css not in config.extra_css:
+            config.extra_css.append(css)
+        return config
+
+    def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        docs_dir = Path(config.docs_dir).resolve()
+        try:
+            notes_rel = self.notes_dir.relative_to(docs_dir).as_posix()
+        except ValueError:
+            notes_rel = ""
+        layout = Layout(self.config.prefix, notes_dir=notes_rel or "notes")
+        vocab = tuple(str(self._base(config) / v) for v in self.config.vocabulary)
+        options = SiteOptions(layout=layout, use_directory_urls=config.use_directory_urls,
+                              templates=str(self._base(config) / self.config.templates) if self.config.templates
+                              else "", map=self.config.map)
+        try:
+            self.built = build_site(self.notes_dir, vocab, options, exclude=(Path(config.site_dir).resolve(),))
+        except (FileNotFoundError, VocabularyError) as exc:
+            raise PluginError(str(exc)) from exc
+        for d in self.built.result.diagnostics:
+            if d.level == "info":
+                log.info(d.format())
+            else:
+                log.warning(d.format())
+        for target, source in self.built.site.missing_links:
+            log.info(f"{source}: links to '{target}', which is not in the notes folder; shown as text.")
+        if notes_rel:
+            for f in list(files):
+                if f.src_uri == notes_rel or f.src_uri.startswith(notes_rel + "/"):
+                    if f.src_uri.endswith(".md"):
+                        files.remove(f)
+        else:
+            self._copy_note_assets(files, config, layout)
+        for path, content in sorted(self.built.site.pages.items()):
+            if files.get_file_from_path(path) is not None:
+                log.warning(f"{path}: a page of yours has the path kgsite generates; yours is kept.")
+                continue
+            files.append(File.generated(config, path, content=content, inclusion=InclusionLevel.NOT_IN_NAV))
+        for path, data in sorted(self.built.site.assets.items()):
+            files.append(File.generated(config, path, content=data))
+        return files
+
+    def _copy_note_assets(self, files: Files, config: MkDocsConfig, layout: Layout) -> None:
+        """Images beside notes kept outside docs_dir still reach the site."""
+        for path in sorted(self.notes_dir.rglob("*")):
+            rel = path.relative_to(self.notes_dir)
+            if path.is_file() and path.suffix.lower() != ".md" and not any(p.startswith(".") for p in rel.parts):
+                uri = f"{layout.notes_dir}/{rel.as_posix()}"
+                if files.get_file_from_path(uri) is None:
+                    files.append(File.generated(config, uri, abs_src_path=str(path)))
+
+    def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        if STATS_MARKER in markdown and self.built is not None:
+            return markdown.replace(STATS_MARKER, stats_markdown(self.built.result))
+        return markdown
+
+    def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
+        docs_dir = Path(config.docs_dir).resolve()
+        if docs_dir not in self.notes_dir.parents and self.notes_dir != docs_dir:
+            server.watch(str(self.notes_dir))
+        for v in self.config.vocabulary:
+            server.watch(str(self._base(config) / v))
+        return server

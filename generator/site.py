@@ -1,0 +1,111 @@
+"""Collect everything, then render: the graph in, a mapping of site paths to content out.
+
+This is the one function the MkDocs plugin and the CLI share. It writes nothing to
+disk, so ``serve`` can never write into ``docs_dir``; MkDocs receives the pages as
+generated files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from generator.mapview import compute_layout, graph_data_js, static_asset, vis_network_js
+from generator.notepage import render_note
+from generator.paths import Layout, rel, url_rel
+from generator.render import environment
+from generator.views import entity_nodes, entity_view, index_view, relations_view, stats
+from graph.build import BuildResult
+
+
+@dataclass
+class SiteOptions:
+    layout: Layout = field(default_factory=Layout)
+    use_directory_urls: bool = True
+    templates: str = ""
+    map: bool = True
+
+
+@dataclass
+class GeneratedSite:
+    pages: dict[str, str]
+    assets: dict[str, bytes]
+    positions: dict[str, tuple[float, float]]
+    missing_links: list[tuple[str, str]] = field(default_factory=list)
+
+    def digest(self) -> str:
+        h = hashlib.sha256()
+        for k in sorted(self.pages):
+            h.update(k.encode() + b"\0" + self.pages[k].encode() + b"\0")
+        return h.hexdigest()
+
+
+def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | None = None,
+             previous_positions: dict[str, tuple[float, float]] | None = None,
+             vault_files: set[str] | None = None) -> GeneratedSite:
+    """All generated pages (Markdown) and assets (bytes), keyed by path under docs_dir."""
+    opts = options or SiteOptions()
+    layout = opts.layout
+    graph = result.graph
+    env = environment(opts.templates)
+    pages: dict[str, str] = {}
+    assets: dict[str, bytes] = {}
+
+    def urls(page: str) -> dict[str, str]:
+        u = opts.use_directory_urls
+        return {"vis_url": url_rel(page, layout.asset("vis-network.min.js"), u),
+                "data_url": url_rel(page, layout.asset("graph-data.js"), u),
+                "js_url": url_rel(page, layout.asset("kgsite.js"), u),
+                "map_url": url_rel(page, layout.index("map.md").removesuffix(".md") + ("/" if u else ".html"), u),
+                "root": url_rel(page, "", u).rstrip("/") or ".", "dir_urls": "1" if u else "0"}
+
+    entity_tpl = env.get_template("entity.md.j2")
+    for node in entity_nodes(graph):
+        kind = graph.nodes[node]["kind"]
+        page = layout.entity(node, kind)
+        pages[page] = entity_tpl.render(e=entity_view(graph, node, layout), **urls(page))
+
+    for kind, name, title in (("service", "services/index.md", "サービス"), ("concept", "concepts/index.md", "概念")):
+        page = layout.index(name)
+        pages[page] = env.get_template("entity_index.md.j2").render(
+            view=index_view(graph, kind, layout, page), title=title)
+    page = layout.index("relations.md")
+    pages[page] = env.get_template("relations.md.j2").render(rows=relations_view(graph, layout, page))
+
+    lookup: dict[str, str] = {}
+    for doc in result.documents:
+        stem = PurePosixPath(doc.path).with_suffix("").as_posix()
+        for form in (stem, PurePosixPath(stem).name, doc.title):
+            lookup.setdefault(form.casefold(), doc.path)
+    notes = []
+    missing: list[tuple[str, str]] = []
+    index_page = layout.index(f"{layout.notes_dir}/index.md")
+    for doc in result.documents:
+        page = layout.note(doc.path)
+        if page == index_page:
+            page = layout.index(f"{layout.notes_dir}/index-note.md")
+        pages[page] = render_note(doc, texts.get(doc.path, ""), graph, layout, lookup,
+                                  vault_files if vault_files is not None else set(texts), missing)
+        nid = "note:" + doc.path
+        notes.append({"title": doc.title, "href": rel(index_page, page), "tags": list(doc.tags),
+                      "mentions": sum(1 for *_, k in graph.out_edges(nid, keys=True) if k == "mentions")})
+    pages[index_page] = env.get_template("notes_index.md.j2").render(
+        notes=sorted(notes, key=lambda n: (n["title"].casefold(), n["href"])))
+
+    positions = compute_layout(graph, previous_positions) if opts.map else {}
+    page = layout.index("map.md")
+    pages[page] = env.get_template("map.md.j2").render(**urls(page))
+    assets[layout.asset("graph-data.js")] = graph_data_js(graph, layout, positions).encode("utf-8")
+    assets[layout.asset("vis-network.min.js")] = vis_network_js()
+    assets[layout.asset("kgsite.js")] = static_asset("kgsite.js")
+    assets[layout.asset("kgsite.css")] = static_asset("kgsite.css")
+    return GeneratedSite(pages, assets, positions, sorted(set(missing)))
+
+
+def stats_markdown(result: BuildResult) -> str:
+    s = stats(result.graph)
+    return (f"| サービス | 概念 | ノート | uses | monitors | alternative-to |\n"
+            f"| ---: | ---: | ---: | ---: | ---: | ---: |\n"
+            f"| {s['services']} | {s['concepts']} | {s['notes']} | {s['uses']} | {s['monitors']} | "
+            f"{s['alternatives']} |\n")

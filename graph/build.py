@@ -1,0 +1,400 @@
+"""The pipeline: notes → documents → entities → mentions → relations → MultiDiGraph.
+
+Each stage is a plain function; :func:`build_graph` only wires them. Parsed documents
+are cached by content hash (see :class:`ParseCache`) so a rebuild after editing one
+note re-parses one note.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import networkx as nx
+
+from graph.document import parse_document, sentences
+from graph.entities import Resolver, candidate_terms, is_synonym_pair, split_paren
+from graph.loading import read_vault
+from graph.matcher import Matcher
+from graph.model import Diagnostic, Document, Evidence, Mention, RawNote, Relation
+from graph.relations import (
+    Context,
+    Cues,
+    Located,
+    cue_relations,
+    flow_relations,
+    listed_alternatives,
+    quote,
+    table_alternatives,
+)
+from graph.slug import slugify
+from graph.vocabulary import Vocabulary, load_vocabulary
+
+NOTE_PREFIX = "note:"
+EXPLICIT_RELATIONS = ("uses", "monitors", "alternative-to", "part-of")
+INLINE_FIELD = re.compile(r"^\s*[-*]?\s*(?P<rel>uses|monitors|alternative-to|part-of)::\s*(?P<val>.+)$", re.M)
+
+
+def note_id(path: str) -> str:
+    return NOTE_PREFIX + path
+
+
+@dataclass
+class ParseCache:
+    """Parsed documents by content hash; lives in memory while serving."""
+
+    docs: dict[tuple[str, str], Document] = field(default_factory=dict)
+    hits: int = 0
+    misses: int = 0
+
+    def parse(self, note: RawNote) -> Document:
+        k = (note.path, note.digest)
+        doc = self.docs.get(k)
+        if doc is None:
+            self.misses += 1
+            doc = parse_document(note)
+            self.docs[k] = doc
+        else:
+            self.hits += 1
+        return doc
+
+    def prune(self, keep: Iterable[tuple[str, str]]) -> None:
+        wanted = set(keep)
+        for k in list(self.docs):
+            if k not in wanted:
+                del self.docs[k]
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    graph: nx.MultiDiGraph
+    documents: tuple[Document, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def build_graph(notes_dir: Path, vocabulary: tuple[str, ...] = (), cache: ParseCache | None = None,
+                exclude: tuple[Path, ...] = ()) -> BuildResult:
+    raw = read_vault(notes_dir, exclude)
+    return build_from_notes(raw, load_vocabulary(vocabulary), cache)
+
+
+def build_from_notes(raw: list[RawNote], vocab: Vocabulary, cache: ParseCache | None = None) -> BuildResult:
+    cache = cache if cache is not None else ParseCache()
+    docs = [cache.parse(n) for n in raw]
+    cache.prune((n.path, n.digest) for n in raw)
+    return assemble(docs, vocab)
+
+
+def assemble(docs: list[Document], vocab: Vocabulary) -> BuildResult:
+    cues = Cues(vocab.cues)
+    resolver = Resolver(vocab)
+    diagnostics: list[Diagnostic] = [d for doc in docs for d in doc.diagnostics]
+
+    # 1. terms presented by the notes' structure
+    heads: dict[tuple[str, int], str] = {}
+    for doc in docs:
+        for surface, line, how in candidate_terms(doc, resolver.not_terms):
+            eid = _resolve_candidate(resolver, surface, doc.path, line, how)
+            if eid:
+                heads[(doc.path, line)] = eid
+
+    # 2. every mention of every known spelling
+    aliases: dict[str, str] = {}
+    for term in vocab.terms:
+        for form in (term.name, *term.aliases):
+            aliases.setdefault(form, slugify(term.name))
+    aliases.update({s: e for s, e in resolver.table.surface_to_id.items() if not re.search(r"[()（）:：︓]", s)})
+    matcher = Matcher(aliases)
+    by_id = {slugify(t.name): t for t in vocab.terms}
+
+    mentions: list[Mention] = []
+    located: dict[tuple[str, int], list[Located]] = {}
+    for doc in docs:
+        for bi, block in enumerate(doc.blocks):
+            if block.kind == "code":
+                continue
+            found = []
+            for hit in matcher.find(block.text):
+                if hit.entity not in resolver.table.records and hit.entity in by_id:
+                    resolver.ensure_term(by_id[hit.entity])
+                rec = resolver.table.records.get(hit.entity)
+                if rec is None:
+                    continue
+                rec.aliases.add(hit.surface)
+                mentions.append(Mention(hit.entity, hit.surface, doc.path, block.line, bi, hit.start, hit.end))
+                found.append(Located(hit.entity, hit.start, hit.end, rec.kind))
+            located[(doc.path, bi)] = found
+    mentioned = {m.key for m in mentions} | set(heads.values())
+
+    # 3. relations
+    relations: list[Relation] = []
+    for doc in docs:
+        relations.extend(_doc_relations(doc, located, heads, resolver, cues, diagnostics))
+
+    # 4. graph
+    graph = nx.MultiDiGraph()
+    records = resolver.table.records
+    by_entity: dict[str, list[Mention]] = defaultdict(list)
+    for m in mentions:
+        by_entity[m.key].append(m)
+    definitions = _definitions(docs, heads)
+    for eid in sorted(mentioned):
+        rec = records[eid]
+        ments = by_entity.get(eid, [])
+        notes = sorted({m.note for m in ments} | {p for (p, _), h in heads.items() if h == eid})
+        graph.add_node(eid, kind=rec.kind, name=rec.name, aliases=sorted(rec.aliases | {rec.name}),
+                       category=rec.category or ("discovered" if rec.origin == "notes" else ""),
+                       parent=rec.parent if rec.parent in mentioned else "", origin=rec.origin,
+                       description=rec.description, notes=notes,
+                       definitions=[_ev(e) for e in definitions.get(eid, [])],
+                       mentions=[{"note": m.note, "line": m.line, "surface": m.surface} for m in ments])
+    for eid in sorted(mentioned):
+        parent = graph.nodes[eid]["parent"]
+        if parent and parent != eid:
+            relations.append(Relation(eid, parent, "part-of", Evidence("", 0, "", "vocabulary-parent")))
+    _add_relations(graph, relations)
+    titles = _add_notes(graph, docs, mentions)
+    _add_links(graph, docs, titles, diagnostics)
+    graph.graph["merges"] = [
+        {"surface": m.surface, "entity": m.entity, "reason": m.reason, "note": m.note, "line": m.line}
+        for m in sorted(resolver.table.merges, key=lambda m: (m.note, m.line, m.surface))]
+    diagnostics.sort(key=lambda d: (d.note, d.line, d.code, d.message))
+    graph.graph["diagnostics"] = [d.__dict__ for d in diagnostics]
+    return BuildResult(graph, tuple(docs), tuple(diagnostics))
+
+
+def _ev(e: Evidence) -> dict[str, Any]:
+    return {"note": e.note, "line": e.line, "quote": e.quote, "rule": e.rule}
+
+
+def _resolve_candidate(resolver: Resolver, surface: str, note: str, line: int, how: str) -> str | None:
+    create = "service" if how == "service-phrase" else "concept"
+    pair = split_paren(surface)
+    if pair and not is_synonym_pair(*pair):
+        return resolver.resolve(pair[0], note, line, create)
+    if pair:
+        a, b = pair
+        ea, eb = resolver.exact(a), resolver.exact(b)
+        eid = ea or eb
+        if eid:
+            for s in (surface, a, b):
+                if resolver.exact(s) is None:
+                    resolver._merge(s, eid, f"'{surface}' writes '{a}' and '{b}' as one term", note, line)
+                rec = resolver.table.records[eid]
+                rec.aliases.add(s)
+            return eid
+        eid = resolver.resolve(a, note, line, create)
+        if eid:
+            resolver.table.add_surface(b, eid)
+            resolver.table.add_surface(surface, eid)
+            resolver.table.records[eid].aliases.update({b, surface})
+        return eid
+    if how == "bold" and len(surface) > 20:
+        return None
+    return resolver.resolve(surface, note, line, create)
+
+
+def _subject_of(doc: Document, block_index: int, heads: dict[tuple[str, int], str],
+                section_lines: dict[str, int]) -> tuple[str | None, str | None]:
+    block = doc.blocks[block_index]
+    section_subject = None
+    for title in reversed(block.section):
+        line = section_lines.get(title)
+        if line is not None and (doc.path, line) in heads:
+            section_subject = heads[(doc.path, line)]
+            break
+    parent_subject = None
+    if block.parents:
+        for j in range(block_index - 1, -1, -1):
+            b = doc.blocks[j]
+            if b.kind == "bullet" and b.depth < block.depth:
+                parent_subject = heads.get((doc.path, b.line))
+                if parent_subject or b.depth <= 1:
+                    break
+    return section_subject, parent_subject
+
+
+def _doc_relations(doc: Document, located: dict[tuple[str, int], list[Located]],
+                   heads: dict[tuple[str, int], str], resolver: Resolver, cues: Cues,
+                   diagnostics: list[Diagnostic]) -> list[Relation]:
+    out: list[Relation] = []
+    section_lines: dict[str, int] = {}
+    tables: dict[int, list[tuple[Any, str]]] = defaultdict(list)
+    comparison: dict[str, list[tuple[Any, str]]] = defaultdict(list)
+    for bi, block in enumerate(doc.blocks):
+        if block.kind == "heading":
+            section_lines[block.text] = block.line
+        ms = located.get((doc.path, bi), [])
+        section_subject, parent_subject = _subject_of(doc, bi, heads, section_lines)
+        comp = next((h for h in reversed(block.section)
+                     if any(w in h for w in cues.comparison_headings)), None)
+        ctx = Context(doc.path, section_subject, parent_subject, comp is not None)
+        if block.kind == "table_row":
+            head = heads.get((doc.path, block.line))
+            if head:
+                tables[block.table].append((block, head))
+        if comp and block.kind in ("bullet", "heading") and (doc.path, block.line) in heads:
+            if block.kind == "heading" or block.depth == 1:
+                comparison[comp].append((block, heads[(doc.path, block.line)]))
+        if block.kind in ("code", "table_header"):
+            continue
+        out.extend(cue_relations(block, ms, ctx, cues))
+        out.extend(flow_relations(block, ms, ctx, cues))
+    for rows in tables.values():
+        if len({e for _, e in rows}) >= 2:
+            out.extend(table_alternatives(rows, doc.path))
+    for heading, items in comparison.items():
+        out.extend(listed_alternatives(items, doc.path, heading))
+    out.extend(_explicit(doc, heads, resolver, section_lines, diagnostics))
+    return out
+
+
+def _targets(value: object) -> list[str]:
+    if isinstance(value, str):
+        value = re.findall(r"\[\[([^\]|#]+)", value) or [v for v in re.split(r"\s*,\s*", value) if v]
+    if not isinstance(value, list):
+        return []
+    return [str(v).strip().strip("[]") for v in value if str(v).strip()]
+
+
+def _explicit(doc: Document, heads: dict[tuple[str, int], str], resolver: Resolver,
+              section_lines: dict[str, int], diagnostics: list[Diagnostic]) -> list[Relation]:
+    """Front matter ``relations:`` and inline ``uses:: [[X]]`` fields; they beat inference."""
+    out: list[Relation] = []
+    subject = resolver.resolve(doc.title, doc.path, 1, None)
+    rels = doc.front_matter.get("relations")
+    if isinstance(rels, dict):
+        if subject is None:
+            subject = resolver.resolve(doc.title, doc.path, 1, "concept")
+        for rel, value in rels.items():
+            if rel not in EXPLICIT_RELATIONS:
+                diagnostics.append(Diagnostic("warning", "unknown-relation",
+                                              f"front matter relation '{rel}' is not one of "
+                                              f"{', '.join(EXPLICIT_RELATIONS)}; ignored.", doc.path, 1))
+                continue
+            for target in _targets(value):
+                tid = resolver.resolve(target, doc.path, 1, "concept")
+                if subject and tid and subject != tid:
+                    out.append(Relation(subject, tid, str(rel), Evidence(doc.path, 1, quote(
+                        f"relations: {rel}: {target}"), "front-matter")))
+    for block in doc.blocks:
+        if block.kind not in ("bullet", "paragraph") or "::" not in block.raw:
+            continue
+        for m in INLINE_FIELD.finditer(block.raw):
+            src = None
+            for title in reversed(block.section):
+                line = section_lines.get(title)
+                if line is not None and (doc.path, line) in heads:
+                    src = heads[(doc.path, line)]
+                    break
+            src = src or subject or resolver.resolve(doc.title, doc.path, 1, "concept")
+            for target in _targets(m.group("val")):
+                tid = resolver.resolve(target, doc.path, block.line, "concept")
+                if src and tid and src != tid:
+                    out.append(Relation(src, tid, m.group("rel"), Evidence(doc.path, block.line,
+                                                                           quote(m.group(0).strip()),
+                                                                           "inline-field")))
+    return out
+
+
+def _definitions(docs: list[Document], heads: dict[tuple[str, int], str]) -> dict[str, list[Evidence]]:
+    """What the notes say an entity is: the text right under its heading or bullet."""
+    out: dict[str, list[Evidence]] = defaultdict(list)
+    for doc in docs:
+        blocks = doc.blocks
+        for i, b in enumerate(blocks):
+            eid = heads.get((doc.path, b.line))
+            if not eid:
+                continue
+            if b.kind == "heading":
+                for nb in blocks[i + 1:i + 4]:
+                    if nb.kind == "heading":
+                        break
+                    if nb.kind in ("paragraph", "bullet") and nb.text:
+                        out[eid].append(Evidence(doc.path, nb.line, quote(sentences(nb.text)[0]), "heading"))
+                        break
+            elif b.kind == "bullet":
+                parts = re.split(r"[:：]", b.text, maxsplit=1)
+                rest = parts[1].strip() if len(parts) == 2 else ""
+                if not rest and " " in b.text and len(b.text) > 40:
+                    rest = b.text
+                if not rest:
+                    children = [nb for nb in blocks[i + 1:i + 4] if nb.kind == "bullet" and nb.depth > b.depth]
+                    rest = children[0].text if children else ""
+                if rest:
+                    out[eid].append(Evidence(doc.path, b.line, quote(rest), "bullet"))
+            elif b.kind == "table_row" and len(b.cells) > 1:
+                out[eid].append(Evidence(doc.path, b.line, quote(" / ".join(c for c in b.cells[1:] if c)),
+                                         "table-row"))
+    return out
+
+
+def _add_relations(graph: nx.MultiDiGraph, relations: list[Relation]) -> None:
+    grouped: dict[tuple[str, str, str], list[Evidence]] = defaultdict(list)
+    for r in relations:
+        if r.source not in graph or r.target not in graph:
+            continue
+        s, t = r.source, r.target
+        if r.relation == "alternative-to" and s > t:
+            s, t = t, s
+        grouped[(s, t, r.relation)].append(r.evidence)
+    for (s, t, rel), evs in sorted(grouped.items()):
+        unique = sorted({(e.note, e.line, e.quote, e.rule): e for e in evs if e.rule}.values(),
+                        key=lambda e: (e.note, e.line, e.rule))
+        graph.add_edge(s, t, key=rel, relation=rel, evidence=[_ev(e) for e in unique])
+
+
+def _add_notes(graph: nx.MultiDiGraph, docs: list[Document], mentions: list[Mention]) -> dict[str, str]:
+    lookup: dict[str, str] = {}
+    for doc in docs:
+        nid = note_id(doc.path)
+        graph.add_node(nid, kind="note", name=doc.title, aliases=[doc.title], notes=[doc.path], path=doc.path,
+                       tags=list(doc.tags), category="note")
+        stem = PurePosixPath(doc.path).with_suffix("").as_posix()
+        for form in (stem, PurePosixPath(stem).name, doc.title):
+            lookup.setdefault(form.casefold(), doc.path)
+    per_note: dict[tuple[str, str], list[Mention]] = defaultdict(list)
+    for m in mentions:
+        per_note[(m.note, m.key)].append(m)
+    for (note, eid), ms in sorted(per_note.items()):
+        graph.add_edge(note_id(note), eid, key="mentions", relation="mentions",
+                       evidence=[{"note": m.note, "line": m.line, "quote": m.surface, "rule": "mention"}
+                                 for m in ms])
+    return lookup
+
+
+def resolve_link(target: str, source: str, lookup: dict[str, str]) -> str | None:
+    t = target.strip().removesuffix(".md")
+    if not t:
+        return source
+    for form in (t, PurePosixPath(t).name):
+        hit = lookup.get(form.casefold())
+        if hit:
+            return hit
+    return None
+
+
+def _add_links(graph: nx.MultiDiGraph, docs: list[Document], lookup: dict[str, str],
+               diagnostics: list[Diagnostic]) -> None:
+    for doc in docs:
+        for link in doc.links:
+            dest = resolve_link(link.target, doc.path, lookup)
+            if dest is None:
+                diagnostics.append(Diagnostic("info", "dangling-link",
+                                              f"[[{link.target}]] links to no note in the vault.",
+                                              doc.path, link.line + 0))
+                continue
+            if dest == doc.path:
+                continue
+            src, dst = note_id(doc.path), note_id(dest)
+            if graph.has_edge(src, dst, key="links-to"):
+                graph.edges[src, dst, "links-to"]["evidence"].append(
+                    {"note": doc.path, "line": link.line, "quote": f"[[{link.target}]]", "rule": "wikilink"})
+            else:
+                graph.add_edge(src, dst, key="links-to", relation="links-to",
+                               evidence=[{"note": doc.path, "line": link.line, "quote": f"[[{link.target}]]",
+                                          "rule": "wikilink"}])

@@ -1,0 +1,254 @@
+"""Entities: vocabulary terms and terms discovered from the notes' structure, with
+every spelling resolved to one id.
+
+Resolution order, most trusted first: exact alias of a vocabulary term, a generic
+suffix removed ("… サービス", "… 機能"), the "name（alias）" pattern, then a guarded
+fuzzy match for typos of ASCII names. Every non-exact merge is recorded as a
+:class:`Merge` with its reason so ``kgsite check`` can show it and the user can veto it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from graph.document import bold_terms
+from graph.model import Block, Document, Merge
+from graph.slug import slugify
+from graph.textkey import key
+from graph.vocabulary import Term, Vocabulary
+
+PAREN = re.compile(r"^(?P<a>[^（(]{1,40}?)\s*[（(](?P<b>[^）)]{1,40})[）)]\s*$")
+DEF_BULLET = re.compile(r"^(?P<t>[^:：。、]{1,40}?)\s*[:：]\s*(?P<d>.*)$")
+NUMBERING = re.compile(r"^(?:\d+[.)．]|[①-⑳]|第\d+章|Step\s*\d+[:.]?)\s*")
+SERVICE_PHRASE = re.compile(
+    r"(?<![A-Za-z0-9])(?:Amazon|AWS)(?:\s+(?:for|on|in|with|of|and|[A-Z0-9][\w\-]*)){1,5}")
+GENERIC_SUFFIXES = ("サービス", "の機能", "機能", " service", " feature")
+SERVICE_HEAD = re.compile(r"^(?:Amazon|AWS|SageMaker|Sagemaker)\b", re.I)
+
+
+@dataclass
+class EntityRecord:
+    id: str
+    name: str
+    kind: str
+    category: str = ""
+    parent: str = ""
+    description: str = ""
+    origin: str = "vocabulary"
+    aliases: set[str] = field(default_factory=set)
+
+
+@dataclass
+class EntityTable:
+    """Mutable while resolving; frozen into graph attributes afterwards."""
+
+    records: dict[str, EntityRecord] = field(default_factory=dict)
+    surface_to_id: dict[str, str] = field(default_factory=dict)
+    merges: list[Merge] = field(default_factory=list)
+
+    def add_surface(self, surface: str, entity: str) -> None:
+        self.surface_to_id.setdefault(surface, entity)
+
+
+def term_id(term: Term) -> str:
+    return slugify(term.name)
+
+
+def _clean(text: str) -> str:
+    text = NUMBERING.sub("", text.strip())
+    return text.strip(" *_`#-–—:：")
+
+
+def looks_like_term(text: str, not_terms: Iterable[str]) -> bool:
+    """A short noun phrase, not a sentence or a section label like 「まとめ」."""
+    if not text or len(text) > 40 or len(text) < 2:
+        return False
+    if any(w in text for w in not_terms):
+        return False
+    if re.search(r"\d{4}", text) or text.isdigit():
+        return False
+    if re.search(r"[a-z]", text) and len(text.split()) > 6:
+        return False
+    return not re.search(r"https?:|[=<>{}|]", text)
+
+
+def levenshtein(a: str, b: str, limit: int) -> int:
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        best = i
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+            best = min(best, cur[j])
+        if best > limit:
+            return limit + 1
+        prev = cur
+    return prev[-1]
+
+
+class Resolver:
+    """Maps a surface string to an entity id, creating or fuzzily merging as needed."""
+
+    def __init__(self, vocab: Vocabulary) -> None:
+        self.vocab = vocab
+        self.table = EntityTable()
+        self.index = vocab.index()
+        self.by_name = {t.name: t for t in vocab.terms}
+        cues = vocab.cues or {}
+        self.not_terms: list[str] = list(cues.get("not_terms", []))
+        self.ascii_keys: dict[str, list[str]] = defaultdict(list)
+        for k in self.index:
+            if k.isascii() and len(k) >= 6:
+                self.ascii_keys[k[0]].append(k)
+
+    def ensure_term(self, term: Term) -> str:
+        tid = term_id(term)
+        if tid not in self.table.records:
+            self.table.records[tid] = EntityRecord(tid, term.name, term.kind, term.category,
+                                                   slugify(term.parent) if term.parent else "", term.description)
+        return tid
+
+    def exact(self, surface: str) -> str | None:
+        term = self.index.get(key(surface))
+        if term is not None:
+            return self.ensure_term(term)
+        known = self.table.surface_to_id.get(surface)
+        if known:
+            return known
+        k = key(surface)
+        for rec in self.table.records.values():
+            if rec.origin == "notes" and k in {key(a) for a in rec.aliases}:
+                return rec.id
+        return None
+
+    def fuzzy(self, surface: str) -> tuple[str, str] | None:
+        k = key(surface)
+        if not k.isascii() or len(k) < 6:
+            return None
+        limit = 1 if len(k) <= 12 else 2
+        best: tuple[int, str] | None = None
+        for cand in self.ascii_keys.get(k[0], ()):
+            if abs(len(cand) - len(k)) > limit:
+                continue
+            d = levenshtein(k, cand, limit)
+            if d > limit or d == 0:
+                continue
+            if _digits(k) != _digits(cand):
+                continue
+            if (k, cand) in self.vocab.vetoes or (cand, k) in self.vocab.vetoes:
+                continue
+            if best is None or (d, cand) < best:
+                best = (d, cand)
+        if best is None:
+            return None
+        term = self.index[best[1]]
+        return self.ensure_term(term), f"edit distance {best[0]} to the alias '{best[1]}' of {term.name}"
+
+    def resolve(self, surface: str, note: str, line: int, create: str | None = None) -> str | None:
+        """The entity for ``surface``; ``create`` ("service"/"concept") makes a new one if unknown."""
+        surface = surface.strip()
+        if not surface:
+            return None
+        eid = self.exact(surface)
+        if eid:
+            self.table.add_surface(surface, eid)
+            return eid
+        for suffix in GENERIC_SUFFIXES:
+            if surface.endswith(suffix) and len(surface) > len(suffix) + 1:
+                base = surface[: -len(suffix)].strip()
+                eid = self.exact(base)
+                if eid:
+                    self._merge(surface, eid, f"'{surface}' is '{base}' with the generic suffix '{suffix}'",
+                                note, line)
+                    return eid
+        fz = self.fuzzy(surface)
+        if fz:
+            self._merge(surface, fz[0], fz[1], note, line)
+            return fz[0]
+        if create is None:
+            return None
+        kind = "service" if SERVICE_HEAD.match(surface) else create
+        eid = slugify(surface)
+        while eid in self.table.records and key(self.table.records[eid].name) != key(surface):
+            eid += "-2"
+        if eid not in self.table.records:
+            self.table.records[eid] = EntityRecord(eid, surface, kind, origin="notes")
+        self.table.records[eid].aliases.add(surface)
+        self.table.add_surface(surface, eid)
+        return eid
+
+    def _merge(self, surface: str, eid: str, reason: str, note: str, line: int) -> None:
+        self.table.add_surface(surface, eid)
+        if all(m.surface != surface for m in self.table.merges):
+            self.table.merges.append(Merge(surface, eid, reason, note, line))
+
+
+def _digits(text: str) -> str:
+    return "".join(c for c in text if c.isdigit())
+
+
+def candidate_terms(doc: Document, not_terms: list[str]) -> list[tuple[str, int, str]]:
+    """(surface, line, how) for every place the note's structure presents a term."""
+    out: list[tuple[str, int, str]] = []
+    has_children = {p for b in doc.blocks for p in b.parents[-1:]}
+    for b in doc.blocks:
+        if b.kind == "code":
+            continue
+        for phrase in SERVICE_PHRASE.findall(b.text):
+            out.append((_trim_phrase(phrase), b.line, "service-phrase"))
+        for term in bold_terms(b.raw):
+            out.append((_clean(term), b.line, "bold"))
+        head = _block_head(b, has_children)
+        if head and looks_like_term(head[0], not_terms):
+            out.append((head[0], b.line, head[1]))
+    return [(s, ln, how) for s, ln, how in out if s]
+
+
+def _trim_phrase(phrase: str) -> str:
+    words = phrase.split()
+    while words and words[-1] in ("for", "on", "in", "with", "of", "and"):
+        words.pop()
+    return " ".join(words)
+
+
+def _block_head(b: Block, has_children: set[str]) -> tuple[str, str] | None:
+    if b.kind == "heading":
+        return _clean(b.text), "heading"
+    if b.kind == "table_row" and b.cells:
+        return _clean(b.cells[0]), "table-row"
+    if b.kind == "bullet":
+        first = b.raw.split("\n", 1)[0]
+        text = _clean(first)
+        m = DEF_BULLET.match(text)
+        if m and m.group("t").strip():
+            return _clean(m.group("t")), "definition-bullet"
+        if b.text in has_children or "\n" in b.raw:
+            return text, "term-bullet"
+    return None
+
+
+def split_paren(surface: str) -> tuple[str, str] | None:
+    m = PAREN.match(surface)
+    if not m:
+        return None
+    return m.group("a").strip(), m.group("b").strip()
+
+
+def is_synonym_pair(a: str, b: str) -> bool:
+    """"過学習（Overfitting）", "検索拡張生成 (RAG)": one name in two scripts or an abbreviation.
+
+    Not "混同行列 (再現率：Recall)" (a colon: a sub-topic) nor "インスタンス選択（推論）"
+    (both Japanese: a context note), which are two terms side by side.
+    """
+    if any(c in a + b for c in ":：︓,、/") or len(b) > 30:
+        return False
+    if a.isascii() != b.isascii():
+        return True
+    letters = "".join(ch for ch in a if ch.isalnum())
+    initials = "".join(w[0] for w in re.split(r"[\s\-]+", a) if w).casefold()
+    return b.isascii() and b.isupper() and (initials == b.casefold() or b.casefold() in letters.casefold())

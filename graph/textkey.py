@@ -1,0 +1,47 @@
+"""One normalisation for every comparison of names.
+
+NFKC folds full-width letters and the CJK compatibility forms the notes contain
+("⼈" vs "人"), case is folded, and spaces and light punctuation are dropped, so
+"Sagemaker Model  Monitor" and "SageMaker ModelMonitor" meet. A leading Amazon/AWS
+is dropped from keys because people write both.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+DROP = set(" \t\n\u3000-_・･‐‑–—/()（）[]「」『』:：.,、。'\"’`*")
+PREFIX = re.compile(r"^(amazon|aws)(?=[a-z0-9])")
+
+
+@lru_cache(maxsize=4096)
+def fold_char(c: str) -> str:
+    if c in DROP:
+        return ""
+    n = unicodedata.normalize("NFKC", c).casefold()
+    return "".join(ch for ch in n if ch not in DROP)
+
+
+def key(text: str) -> str:
+    """The comparison key of a name."""
+    folded = "".join(fold_char(c) for c in text.strip())
+    stripped = PREFIX.sub("", folded) if re.match(r"^(amazon|aws)\s", text.strip(), re.I) else folded
+    return stripped
+
+
+def folded_with_index(text: str) -> tuple[str, list[int]]:
+    """The folded text and, for each folded char, the index of its original char."""
+    out: list[str] = []
+    index: list[int] = []
+    for i, c in enumerate(text):
+        f = fold_char(c)
+        for ch in f:
+            out.append(ch)
+            index.append(i)
+    return "".join(out), index
+
+
+def is_ascii_word(c: str) -> bool:
+    return c.isascii() and c.isalnum()
