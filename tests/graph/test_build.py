@@ -1,0 +1,75 @@
+"""The pipeline end to end on a small vault: entities, relations with evidence, notes, links."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+from graph import build_graph, node_link
+from tests.conftest import FIXTURES
+
+MINI = FIXTURES / "mini"
+
+
+@pytest.fixture(scope="module")
+def mini() -> nx.MultiDiGraph:
+    return build_graph(MINI).graph
+
+
+def _by_name(g: nx.MultiDiGraph, name: str) -> str:
+    for n, d in g.nodes(data=True):
+        if d["name"] == name or name in d.get("aliases", []):
+            return str(n)
+    raise AssertionError(f"no node named {name}: {sorted(d['name'] for _, d in g.nodes(data=True))}")
+
+
+def test_cue_sentence_gives_uses_edge_with_evidence(mini: nx.MultiDiGraph) -> None:
+    mm = _by_name(mini, "SageMaker Model Monitor")
+    cw = _by_name(mini, "CloudWatch")
+    assert mini.has_edge(mm, cw, key="uses")
+    ev = mini.edges[mm, cw, "uses"]["evidence"][0]
+    assert ev["note"] == "monitoring.md"
+    assert ev["line"] == 9
+    assert "CloudWatch にメトリクスを送信" in ev["quote"]
+
+
+def test_table_rows_are_alternatives_and_lookalikes_stay_apart(mini: nx.MultiDiGraph) -> None:
+    glue = _by_name(mini, "AWS Glue")
+    brew = _by_name(mini, "AWS Glue DataBrew")
+    assert glue != brew
+    assert mini.has_edge(glue, brew, key="alternative-to") or mini.has_edge(brew, glue, key="alternative-to")
+
+
+def test_flow_arrows_and_code_blocks(mini: nx.MultiDiGraph) -> None:
+    s3, glue = _by_name(mini, "Amazon S3"), _by_name(mini, "AWS Glue")
+    assert mini.has_edge(s3, glue, key="uses")
+    mentions = mini.nodes[s3]["mentions"]
+    # the code fence in pipelines.md (lines 5-8) is not a mention
+    assert not [m for m in mentions if m["note"] == "pipelines.md" and 5 <= m["line"] <= 8]
+
+
+def test_notes_links_and_dangling_diagnostic(mini: nx.MultiDiGraph) -> None:
+    assert mini.has_edge("note:monitoring.md", "note:pipelines.md", key="links-to")
+    diags = mini.graph["diagnostics"]
+    assert any(d["code"] == "dangling-link" and d["note"] == "monitoring.md" and d["line"] == 11 for d in diags)
+
+
+def test_export_is_node_link_with_required_fields(mini: nx.MultiDiGraph) -> None:
+    data = node_link(mini)
+    kinds = {n["kind"] for n in data["nodes"]}
+    assert kinds == {"service", "concept", "note"} or kinds <= {"service", "concept", "note"}
+    for n in data["nodes"]:
+        assert {"id", "kind", "name", "aliases", "notes"} <= n.keys()
+    for e in data["edges"]:
+        assert {"source", "target", "relation", "evidence"} <= e.keys()
+        for ev in e["evidence"]:
+            assert {"note", "line", "quote"} <= ev.keys()
+
+
+def test_vault_is_not_modified(tmp_path: Path) -> None:
+    before = {p: p.read_bytes() for p in MINI.rglob("*") if p.is_file()}
+    build_graph(MINI)
+    after = {p: p.read_bytes() for p in MINI.rglob("*") if p.is_file()}
+    assert before == after
