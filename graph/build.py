@@ -11,13 +11,14 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import networkx as nx
 
 from graph.document import parse_document, sentences
-from graph.entities import Resolver, candidate_terms, is_synonym_pair, split_paren
+from graph.entities import HEADING_SPLIT, HIRAGANA, Resolver, _clean, candidate_terms, is_synonym_pair, split_paren
 from graph.loading import read_vault
 from graph.matcher import Matcher
 from graph.model import Diagnostic, Document, Evidence, Mention, RawNote, Relation
@@ -32,6 +33,7 @@ from graph.relations import (
     table_alternatives,
 )
 from graph.slug import slugify
+from graph.textkey import key
 from graph.vocabulary import Vocabulary, load_vocabulary
 
 NOTE_PREFIX = "note:"
@@ -96,9 +98,11 @@ def assemble(docs: list[Document], vocab: Vocabulary) -> BuildResult:
 
     # 1. terms presented by the notes' structure
     heads: dict[tuple[str, int], str] = {}
+    gate = DiscoveryGate.from_cues(vocab.cues)
+    known = _vocabulary_matcher(vocab)
     for doc in docs:
         for surface, line, how in candidate_terms(doc, resolver.not_terms):
-            eid = _resolve_candidate(resolver, surface, doc.path, line, how)
+            eid = _resolve_candidate(resolver, surface, doc.path, line, how, known, gate)
             if eid:
                 heads[(doc.path, line)] = eid
 
@@ -111,6 +115,7 @@ def assemble(docs: list[Document], vocab: Vocabulary) -> BuildResult:
     matcher = Matcher(aliases)
     by_id = {slugify(t.name): t for t in vocab.terms}
 
+    quiet = frozenset(key(w) for w in vocab.cues.get("no_relation_terms", []))
     mentions: list[Mention] = []
     located: dict[tuple[str, int], list[Located]] = {}
     for doc in docs:
@@ -126,7 +131,8 @@ def assemble(docs: list[Document], vocab: Vocabulary) -> BuildResult:
                     continue
                 rec.aliases.add(hit.surface)
                 mentions.append(Mention(hit.entity, hit.surface, doc.path, block.line, bi, hit.start, hit.end))
-                found.append(Located(hit.entity, hit.start, hit.end, rec.kind))
+                if key(rec.name) not in quiet and key(hit.surface) not in quiet:
+                    found.append(Located(hit.entity, hit.start, hit.end, rec.kind))
             located[(doc.path, bi)] = found
     mentioned = {m.key for m in mentions} | set(heads.values())
 
@@ -167,15 +173,28 @@ def assemble(docs: list[Document], vocab: Vocabulary) -> BuildResult:
     return BuildResult(graph, tuple(docs), tuple(diagnostics))
 
 
+@lru_cache(maxsize=4)
+def _vocabulary_matcher(vocab: Vocabulary) -> Matcher:
+    return Matcher({form: slugify(t.name) for t in reversed(vocab.terms) for form in (t.name, *t.aliases)})
+
+
 def _ev(e: Evidence) -> dict[str, Any]:
     return {"note": e.note, "line": e.line, "quote": e.quote, "rule": e.rule}
 
 
-def _resolve_candidate(resolver: Resolver, surface: str, note: str, line: int, how: str) -> str | None:
+def _resolve_candidate(resolver: Resolver, surface: str, note: str, line: int, how: str,
+                       known: Matcher, gate: DiscoveryGate) -> str | None:
+    """The entity a structural place presents, or None when it presents no term.
+
+    Known spellings win; a heading such as "フェーズ – SageMaker Training Job" or a phrase
+    such as "CloudWatch アラート" presents the known entity inside it (its topic) without
+    creating a new one; only a short noun phrase that passes :class:`DiscoveryGate`
+    becomes a new entity.
+    """
     create = "service" if how == "service-phrase" else "concept"
     pair = split_paren(surface)
     if pair and not is_synonym_pair(*pair):
-        return resolver.resolve(pair[0], note, line, create)
+        return _resolve_candidate(resolver, pair[0], note, line, how, known, gate)
     if pair:
         a, b = pair
         ea, eb = resolver.exact(a), resolver.exact(b)
@@ -187,15 +206,68 @@ def _resolve_candidate(resolver: Resolver, surface: str, note: str, line: int, h
                 rec = resolver.table.records[eid]
                 rec.aliases.add(s)
             return eid
+        if not (gate.allows(a, how) or gate.allows(b, how)):
+            return None
         eid = resolver.resolve(a, note, line, create)
         if eid:
             resolver.table.add_surface(b, eid)
             resolver.table.add_surface(surface, eid)
             resolver.table.records[eid].aliases.update({b, surface})
         return eid
-    if how == "bold" and len(surface) > 20:
+    eid = resolver.resolve(surface, note, line, None)
+    if eid or how == "title":
+        return eid
+    if how == "heading":
+        parts = [p for p in HEADING_SPLIT.split(surface) if p.strip()]
+        if len(parts) > 1:
+            found = [e for p in parts if (e := resolver.resolve(_clean(p), note, line, None))]
+            if found:
+                return found[-1]
+    inside = [h for h in known.find(surface) if h.end - h.start >= 2 and resolver.kind_of(h.entity) == "service"]
+    if inside:
+        hit = max(inside, key=lambda h: (h.end - h.start, h.start))
+        return resolver.resolve(hit.surface, note, line, None) or resolver.ensure_known(hit.entity)
+    if not gate.allows(surface, how):
         return None
     return resolver.resolve(surface, note, line, create)
+
+
+@dataclass(frozen=True)
+class DiscoveryGate:
+    """Whether an unknown phrase in a structural place is a term worth a page.
+
+    Gold-standard readers keep noun terms ("データ分割", "Random undersampler") and drop
+    section labels and actions ("モデルの学習", "データキャプチャ機能の有効化", "良い点"):
+    those carry hiragana particles, end in an action noun or are generic words.
+    """
+
+    generic: frozenset[str]
+    action_suffixes: tuple[str, ...]
+
+    @classmethod
+    def from_cues(cls, cues: dict[str, Any]) -> DiscoveryGate:
+        return cls(frozenset(key(w) for w in cues.get("generic_terms", [])),
+                   tuple(cues.get("action_suffixes", [])))
+
+    def allows(self, surface: str, how: str) -> bool:
+        text = surface.strip()
+        if how == "service-phrase":
+            return len(text.split()) >= 2
+        if len(text) < 2 or len(text) > 30 or key(text) in self.generic:
+            return False
+        if HIRAGANA.search(text) or text.endswith(self.action_suffixes):
+            return False
+        if re.search(r"[?？!！。、,]", text):
+            return False
+        if text.isascii():
+            words = text.split()
+            if len(words) > 5 or len(key(text)) <= 2:
+                return False
+            if len(words) == 1 and text.islower():
+                return False
+        elif " " in text.strip() and not re.search(r"[A-Za-z]", text):
+            return False
+        return True
 
 
 def _subject_of(doc: Document, block_index: int, heads: dict[tuple[str, int], str],
@@ -224,6 +296,7 @@ def _doc_relations(doc: Document, located: dict[tuple[str, int], list[Located]],
     out: list[Relation] = []
     section_lines: dict[str, int] = {}
     tables: dict[int, list[tuple[Any, str]]] = defaultdict(list)
+    row_ms: dict[int, list[Located]] = {}
     comparison: dict[str, list[tuple[Any, str]]] = defaultdict(list)
     for bi, block in enumerate(doc.blocks):
         if block.kind == "heading":
@@ -233,10 +306,9 @@ def _doc_relations(doc: Document, located: dict[tuple[str, int], list[Located]],
         comp = next((h for h in reversed(block.section)
                      if any(w in h for w in cues.comparison_headings)), None)
         ctx = Context(doc.path, section_subject, parent_subject, comp is not None)
-        if block.kind == "table_row":
-            head = heads.get((doc.path, block.line))
-            if head:
-                tables[block.table].append((block, head))
+        if block.kind in ("table_row", "table_header"):
+            tables[block.table].append((block, heads.get((doc.path, block.line)) or ""))
+            row_ms[block.line] = ms
         if comp and block.kind in ("bullet", "heading") and (doc.path, block.line) in heads:
             if block.kind == "heading" or block.depth == 1:
                 comparison[comp].append((block, heads[(doc.path, block.line)]))
@@ -245,12 +317,50 @@ def _doc_relations(doc: Document, located: dict[tuple[str, int], list[Located]],
         out.extend(cue_relations(block, ms, ctx, cues))
         out.extend(flow_relations(block, ms, ctx, cues))
     for rows in tables.values():
-        if len({e for _, e in rows}) >= 2:
-            out.extend(table_alternatives(rows, doc.path))
+        out.extend(_table_relations(rows, doc.path, row_ms, resolver, cues))
     for heading, items in comparison.items():
         out.extend(listed_alternatives(items, doc.path, heading))
     out.extend(_explicit(doc, heads, resolver, section_lines, diagnostics))
     return out
+
+
+def _column_entities(header: Any, resolver: Resolver) -> list[str]:
+    """Entities named by the header cells after the first: a table comparing them column by column."""
+    ents = [resolver.exact(_clean(c)) for c in header.cells[1:] if c.strip()]
+    return list(dict.fromkeys(e for e in ents if e))
+
+
+def _table_relations(rows: list[tuple[Any, str]], note: str, row_ms: dict[int, list[Located]],
+                     resolver: Resolver, cues: Cues) -> list[Relation]:
+    """Which things a table sets side by side as alternatives.
+
+    A header naming two or more entities compares its columns; otherwise the rows are the
+    options when the first header cell says so (「デプロイオプション」「サービス名」) or when
+    the row heads are services; a decision table whose first column is criteria offers
+    the services written in its cells.
+    """
+    header = next((b for b, _ in rows if b.kind == "table_header"), None)
+    body = [(b, h) for b, h in rows if b.kind == "table_row"]
+    if header is not None:
+        cols = _column_entities(header, resolver)
+        if len(cols) >= 2:
+            return table_alternatives([(header, c) for c in cols], note, "table-columns")
+    first = header.cells[0] if header is not None and header.cells else ""
+    option = any(w in first for w in cues.option_headers)
+    heads = [(b, h) for b, h in body if h]
+    services = [(b, h) for b, h in heads if resolver.kind_of(h) == "service"]
+    if option and len({h for _, h in heads}) >= 2:
+        return table_alternatives(heads, note, "table-rows")
+    if len({h for _, h in services}) >= 2:
+        return table_alternatives(services, note, "table-rows")
+    if not heads:
+        parents = {resolver.table.records[m.entity].parent for b, _ in body
+                   for m in row_ms.get(b.line, []) if m.entity in resolver.table.records}
+        cells = [(b, m.entity) for b, _ in body for m in row_ms.get(b.line, [])
+                 if m.kind == "service" and m.entity not in parents]
+        if len({e for _, e in cells}) >= 2:
+            return table_alternatives(cells, note, "table-cells")
+    return []
 
 
 def _targets(value: object) -> list[str]:

@@ -24,8 +24,10 @@ PAREN = re.compile(r"^(?P<a>[^（(]{1,40}?)\s*[（(](?P<b>[^）)]{1,40})[）)]\s
 DEF_BULLET = re.compile(r"^(?P<t>[^:：。、]{1,40}?)\s*[:：]\s*(?P<d>.*)$")
 NUMBERING = re.compile(r"^(?:\d+[.)．]|[①-⑳]|第\d+章|Step\s*\d+[:.]?)\s*")
 SERVICE_PHRASE = re.compile(
-    r"(?<![A-Za-z0-9])(?:Amazon|AWS)(?:\s+(?:for|on|in|with|of|and|[A-Z0-9][\w\-]*)){1,5}")
-GENERIC_SUFFIXES = ("サービス", "の機能", "機能", " service", " feature")
+    r"(?<![A-Za-z0-9])(?:Amazon|AWS)(?:\s+(?:for|on|in|with|of|and|[A-Z0-9][A-Za-z0-9\-]*)){1,5}")
+GENERIC_SUFFIXES = ("サービス", "の機能", "機能", "タスク", "手法", " service", " feature")
+HIRAGANA = re.compile(r"[\u3041-\u3096]")
+HEADING_SPLIT = re.compile(r"\s+[–—\-]\s+|\s*[:：︓|｜]\s*")
 SERVICE_HEAD = re.compile(r"^(?:Amazon|AWS|SageMaker|Sagemaker)\b", re.I)
 
 
@@ -112,6 +114,18 @@ class Resolver:
             self.table.records[tid] = EntityRecord(tid, term.name, term.kind, term.category,
                                                    slugify(term.parent) if term.parent else "", term.description)
         return tid
+
+    def kind_of(self, entity: str) -> str:
+        rec = self.table.records.get(entity)
+        if rec:
+            return rec.kind
+        term = next((t for t in self.vocab.terms if slugify(t.name) == entity), None)
+        return term.kind if term else ""
+
+    def ensure_known(self, entity: str) -> str | None:
+        """Make sure a vocabulary entity found by the matcher has a record."""
+        term = next((t for t in self.vocab.terms if slugify(t.name) == entity), None)
+        return self.ensure_term(term) if term else (entity if entity in self.table.records else None)
 
     def exact(self, surface: str) -> str | None:
         term = self.index.get(key(surface))
@@ -218,7 +232,7 @@ def _trim_phrase(phrase: str) -> str:
 
 def _block_head(b: Block, has_children: set[str]) -> tuple[str, str] | None:
     if b.kind == "heading":
-        return _clean(b.text), "heading"
+        return _clean(b.text), ("title" if b.level == 1 else "heading")
     if b.kind == "table_row" and b.cells:
         return _clean(b.cells[0]), "table-row"
     if b.kind == "bullet":

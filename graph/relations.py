@@ -65,12 +65,24 @@ class Cues:
         self.object_particles = sorted(parts.get("object", []), key=len, reverse=True)
         self.arrows: list[str] = list(data.get("arrows", ["→"]))
         self.comparison_headings: list[str] = list(data.get("comparison_headings", []))
+        self.option_headers: list[str] = list(data.get("option_headers", []))
 
     def find(self, relation: str, text: str) -> list[int]:
         """Offsets where a cue for ``relation`` starts in ``text``."""
         spots = [m.start() for w in self.ja.get(relation, []) for m in re.finditer(re.escape(w), text)]
         spots += [m.start() for p in self.en.get(relation, []) for m in p.finditer(text)]
         return sorted(set(spots))
+
+    def find_spans(self, relation: str, text: str) -> list[tuple[int, int]]:
+        """(offset, length) of each cue for ``relation``, longest first where they overlap."""
+        spans = [(m.start(), len(w)) for w in self.ja.get(relation, []) for m in re.finditer(re.escape(w), text)]
+        spans += [(m.start(), m.end() - m.start()) for p in self.en.get(relation, []) for m in p.finditer(text)]
+        out: list[tuple[int, int]] = []
+        for st, ln in sorted(spans, key=lambda x: (x[0], -x[1])):
+            if out and st < out[-1][0] + out[-1][1]:
+                continue
+            out.append((st, ln))
+        return out
 
     def role(self, text: str, end: int) -> str:
         after = text[end:end + 8].lstrip(" 　")
@@ -89,63 +101,123 @@ def _edge(src: str, dst: str, rel: str, note: str, block: Block, text: str, rule
     return Relation(src, dst, rel, Evidence(note, block.line, quote(text), rule))
 
 
+LIST_GAP = re.compile(r"^[\s]*(?:[、,，/／・&＆]|や|と|及び|および|および、|and|or|,\s*and)?[\s]*$", re.I)
+CLAUSE_BREAK = re.compile(r"[、,，;；]\s*(?:さらに|また|そして|and then|then)?")
+
+
+@dataclass(frozen=True)
+class Group:
+    """Mentions written as one list ("A、B や C"), with the role its last particle gives."""
+
+    entities: tuple[str, ...]
+    start: int
+    end: int
+    role: str
+    kind: str
+
+
+def _groups(ms: list[Located], text: str, cues: Cues) -> list[Group]:
+    out: list[Group] = []
+    cur: list[Located] = []
+    for m in sorted(ms, key=lambda m: m.start):
+        if cur and LIST_GAP.match(text[cur[-1].end:m.start]) and cur[-1].end <= m.start:
+            cur.append(m)
+            continue
+        if cur:
+            out.append(_group(cur, text, cues))
+        cur = [m]
+    if cur:
+        out.append(_group(cur, text, cues))
+    return out
+
+
+def _group(ms: list[Located], text: str, cues: Cues) -> Group:
+    ents = tuple(dict.fromkeys(m.entity for m in ms))
+    return Group(ents, ms[0].start, ms[-1].end, cues.role(text, ms[-1].end), ms[0].kind)
+
+
 def cue_relations(block: Block, mentions: list[Located], ctx: Context, cues: Cues) -> list[Relation]:
-    """Relations read from cue words inside each sentence."""
+    """Relations read from cue words inside each sentence.
+
+    Japanese puts the verb last: the mentions before a cue, with the particle after each
+    (は/が: who acts; に/へ/を: what it acts on), give its ends; a sentence with no subject
+    of its own is about the block's topic (its heading, parent bullet or table row).
+    English reads subject-verb-object around the cue.
+    """
     out: list[Relation] = []
     text = block.text
+    topic = ctx.parent_subject or ctx.section_subject
     for s, e in _sentences_with_offsets(text):
         sent = text[s:e]
         ms = [m for m in mentions if s <= m.start < e]
         if not ms:
             continue
-        default = ctx.parent_subject or ctx.section_subject
+        groups = _groups(ms, text, cues)
+        found: list[tuple[int, int, str]] = []
         for rel in ("monitors", "uses"):
-            spots = [s + c for c in cues.find(rel, sent)]
-            if not spots:
+            for c, ln in cues.find_spans(rel, sent):
+                found.append((s + c, s + c + ln, rel))
+        found.sort()
+        subject: str | None = None
+        prev_end = s
+        used_groups: set[int] = set()
+        for cue_start, cue_end, rel in found:
+            if cue_start < prev_end:
                 continue
-            for cue in spots[:2]:
-                out.extend(_around_cue(rel, cue, ms, text, sent, default, block, ctx, cues))
-        alt = cues.find("alternative-to", sent)
-        if alt and len(ms) >= 2:
-            kinds = {m.entity: m.kind for m in ms}
-            ents = list(dict.fromkeys(m.entity for m in ms))
-            for a, b in combinations(ents[:3], 2):
-                if kinds[a] == kinds[b]:
-                    r = _edge(a, b, "alternative-to", ctx.note, block, sent, "cue-alternative")
-                    if r:
-                        out.append(r)
+            english = bool(re.match(r"[A-Za-z]", text[cue_start:cue_start + 1]))
+            seg = [(i, g) for i, g in enumerate(groups) if prev_end <= g.start and g.end <= cue_start]
+            if english:
+                before = [g for g in groups if g.end <= cue_start]
+                after = [g for g in groups if g.start >= cue_end]
+                src = before[-1].entities[-1] if before else topic
+                objs = list(after[0].entities) if after and after[0].start - cue_end <= 40 else []
+                out.extend(_edges([src] if src else [], objs, rel, ctx, block, sent, "cue-en"))
+                prev_end = cue_end
+                continue
+            subj_groups = [g for _, g in seg if g.role == "subject"]
+            if subj_groups:
+                subject = subj_groups[-1].entities[0]
+            objs: list[str] = []
+            for i, g in seg:
+                if g.role == "subject" or i in used_groups:
+                    continue
+                if cue_start - g.end > 30 and g.role != "object":
+                    continue
+                objs.extend(g.entities)
+                used_groups.add(i)
+            src = subject or topic
+            if src and objs:
+                out.extend(_edges([src], objs, rel, ctx, block, sent, f"cue-{rel}-ja"))
+            prev_end = cue_end
+        out.extend(_alternatives(sent, ms, groups, topic, ctx, block, cues))
     return out
 
 
-def _around_cue(rel: str, cue: int, ms: list[Located], text: str, sent: str, default: str | None,
-                block: Block, ctx: Context, cues: Cues) -> list[Relation]:
-    english = bool(re.match(r"[A-Za-z]", text[cue:cue + 1]))
-    before = [m for m in ms if m.end <= cue]
-    after = [m for m in ms if m.start >= cue]
-    subjects: list[str] = []
-    objects: list[str] = []
-    if english:
-        subjects = [before[-1].entity] if before else ([default] if default else [])
-        objects = [after[0].entity] if after else []
-    else:
-        for m in before:
-            role = cues.role(text, m.end)
-            if role == "subject":
-                subjects.append(m.entity)
-            elif role == "object":
-                objects.append(m.entity)
-        if not subjects:
-            if default and default not in objects:
-                subjects = [default]
-            elif len(before) >= 2 and not objects:
-                subjects, objects = [before[0].entity], [before[1].entity]
-        if not objects:
-            leftovers = [m.entity for m in before if m.entity not in subjects]
-            objects = leftovers[-1:]
+def _edges(srcs: list[str], objs: list[str], rel: str, ctx: Context, block: Block, sent: str,
+           rule: str) -> list[Relation]:
     out = []
-    for sj in dict.fromkeys(subjects):
-        for ob in dict.fromkeys(objects):
-            r = _edge(sj, ob, rel, ctx.note, block, sent, f"cue-{rel}-{'en' if english else 'ja'}")
+    for sj in dict.fromkeys(srcs):
+        for ob in dict.fromkeys(objs):
+            r = _edge(sj, ob, rel, ctx.note, block, sent, rule)
+            if r:
+                out.append(r)
+    return out
+
+
+def _alternatives(sent: str, ms: list[Located], groups: list[Group], topic: str | None, ctx: Context,
+                  block: Block, cues: Cues) -> list[Relation]:
+    """「A ではなく B」「A よりも効率的」「A vs B」: two things of one kind set side by side."""
+    if not cues.find("alternative-to", sent):
+        return []
+    kinds = {m.entity: m.kind for m in ms}
+    ents = list(dict.fromkeys(m.entity for m in ms))
+    if len(ents) == 1 and topic and topic != ents[0]:
+        ents = [topic, ents[0]]
+        kinds.setdefault(topic, kinds[ents[1]])
+    out = []
+    for a, b in combinations(ents[:3], 2):
+        if kinds.get(a) == kinds.get(b):
+            r = _edge(a, b, "alternative-to", ctx.note, block, sent, "cue-alternative")
             if r:
                 out.append(r)
     return out
@@ -176,17 +248,17 @@ def flow_relations(block: Block, mentions: list[Located], ctx: Context, cues: Cu
     return out
 
 
-def table_alternatives(rows: list[tuple[Block, str]], note: str) -> list[Relation]:
-    """Rows of one comparison table name alternatives to each other."""
+def table_alternatives(rows: list[tuple[Block, str]], note: str, rule: str = "table-rows") -> list[Relation]:
+    """Entities one table sets side by side are alternatives to each other."""
     out = []
     seen: list[tuple[Block, str]] = []
     for block, entity in rows:
-        for other_block, other in seen:
+        for _, other in seen:
             if other != entity:
                 out.append(Relation(other, entity, "alternative-to",
-                                    Evidence(note, block.line, quote(other_block.cells[0] + " / " + block.text),
-                                             "table-rows")))
-        seen.append((block, entity))
+                                    Evidence(note, block.line, quote(block.text), rule)))
+        if all(entity != e for _, e in seen):
+            seen.append((block, entity))
     return out
 
 
