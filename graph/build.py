@@ -28,6 +28,7 @@ from graph.relations import (
     Located,
     cue_relations,
     flow_relations,
+    nested_relation,
     listed_alternatives,
     quote,
     table_alternatives,
@@ -98,6 +99,7 @@ def assemble(docs: list[Document], vocab: Vocabulary) -> BuildResult:
 
     # 1. terms presented by the notes' structure
     heads: dict[tuple[str, int], str] = {}
+    exact_heads: set[tuple[str, int]] = set()
     gate = DiscoveryGate.from_cues(vocab.cues)
     known = _vocabulary_matcher(vocab)
     for doc in docs:
@@ -105,6 +107,8 @@ def assemble(docs: list[Document], vocab: Vocabulary) -> BuildResult:
             eid = _resolve_candidate(resolver, surface, doc.path, line, how, known, gate)
             if eid:
                 heads[(doc.path, line)] = eid
+                if resolver.exact(surface) == eid or resolver.table.surface_to_id.get(surface) == eid:
+                    exact_heads.add((doc.path, line))
 
     # 2. every mention of every known spelling
     aliases: dict[str, str] = {}
@@ -139,7 +143,7 @@ def assemble(docs: list[Document], vocab: Vocabulary) -> BuildResult:
     # 3. relations
     relations: list[Relation] = []
     for doc in docs:
-        relations.extend(_doc_relations(doc, located, heads, resolver, cues, diagnostics))
+        relations.extend(_doc_relations(doc, located, heads, exact_heads, resolver, cues, diagnostics))
 
     # 4. graph
     graph = nx.MultiDiGraph()
@@ -259,6 +263,8 @@ class DiscoveryGate:
             return False
         if re.search(r"[?？!！。、,]", text):
             return False
+        if re.search(r"[/／]", text) and not text.isascii():
+            return False
         if text.isascii():
             words = text.split()
             if len(words) > 5 or len(key(text)) <= 2:
@@ -291,11 +297,15 @@ def _subject_of(doc: Document, block_index: int, heads: dict[tuple[str, int], st
 
 
 def _doc_relations(doc: Document, located: dict[tuple[str, int], list[Located]],
-                   heads: dict[tuple[str, int], str], resolver: Resolver, cues: Cues,
-                   diagnostics: list[Diagnostic]) -> list[Relation]:
+                   heads: dict[tuple[str, int], str], exact_heads: set[tuple[str, int]], resolver: Resolver,
+                   cues: Cues, diagnostics: list[Diagnostic]) -> list[Relation]:
     out: list[Relation] = []
     section_lines: dict[str, int] = {}
     tables: dict[int, list[tuple[Any, str]]] = defaultdict(list)
+    records = resolver.table.records
+    categories = {e: r.category for e, r in records.items()}
+    parents = {e: r.parent for e, r in records.items() if r.parent}
+    kinds = {e: r.kind for e, r in records.items()}
     row_ms: dict[int, list[Located]] = {}
     comparison: dict[str, list[tuple[Any, str]]] = defaultdict(list)
     for bi, block in enumerate(doc.blocks):
@@ -305,7 +315,9 @@ def _doc_relations(doc: Document, located: dict[tuple[str, int], list[Located]],
         section_subject, parent_subject = _subject_of(doc, bi, heads, section_lines)
         comp = next((h for h in reversed(block.section)
                      if any(w in h for w in cues.comparison_headings)), None)
-        ctx = Context(doc.path, section_subject, parent_subject, comp is not None)
+        if block.kind == "table_row":
+            parent_subject = heads.get((doc.path, block.line)) or parent_subject
+        ctx = Context(doc.path, section_subject, parent_subject, comp is not None, categories)
         if block.kind in ("table_row", "table_header"):
             tables[block.table].append((block, heads.get((doc.path, block.line)) or ""))
             row_ms[block.line] = ms
@@ -316,11 +328,33 @@ def _doc_relations(doc: Document, located: dict[tuple[str, int], list[Located]],
             continue
         out.extend(cue_relations(block, ms, ctx, cues))
         out.extend(flow_relations(block, ms, ctx, cues))
+        if block.kind == "bullet" and not comp and (doc.path, block.line) in exact_heads:
+            strong = {k: v for k, v in heads.items() if k in exact_heads}
+            sec, par = _subject_of(doc, bi, strong, section_lines)
+            nctx = Context(doc.path, sec, par, False, categories)
+            out.extend(nested_relation(block, heads[(doc.path, block.line)], nctx, parents, kinds))
     for rows in tables.values():
         out.extend(_table_relations(rows, doc.path, row_ms, resolver, cues))
     for heading, items in comparison.items():
         out.extend(listed_alternatives(items, doc.path, heading))
+    out = _refine(out, parents, categories, cues)
     out.extend(_explicit(doc, heads, resolver, section_lines, diagnostics))
+    return out
+
+
+def _refine(rels: list[Relation], parents: dict[str, str], categories: dict[str, str], cues: Cues) -> list[Relation]:
+    """Inferred edges a careful reader would not sign as written.
+
+    Between a thing and what it is part of the relation is part-of, already known from
+    the vocabulary; "monitoring" a place data sits or moves through means using it.
+    """
+    out = []
+    for r in rels:
+        if parents.get(r.source) == r.target or parents.get(r.target) == r.source:
+            continue
+        if r.relation == "monitors" and categories.get(r.target) in cues.passive_services:
+            r = Relation(r.source, r.target, "uses", r.evidence)
+        out.append(r)
     return out
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
@@ -37,6 +37,7 @@ class Context:
     section_subject: str | None
     parent_subject: str | None
     comparison: bool
+    categories: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
 
 def quote(text: str) -> str:
@@ -66,6 +67,14 @@ class Cues:
         self.arrows: list[str] = list(data.get("arrows", ["→"]))
         self.comparison_headings: list[str] = list(data.get("comparison_headings", []))
         self.option_headers: list[str] = list(data.get("option_headers", []))
+        self.descriptors: tuple[str, ...] = tuple(data.get("descriptors", []))
+        self.blockers: list[str] = list(data.get("cue_blockers", []))
+        neg = [re.escape(w) for w in data.get("negations", [])]
+        self.negation = re.compile(rf"^\S{{0,3}}?(?:{'|'.join(neg)})" if neg else r"(?!)")
+        alt = rel.get("alternative-to", {})
+        self.between_alt: list[str] = list(alt.get("between", []))
+        self.positional_alt: list[str] = list(alt.get("positional", []))
+        self.passive_services: frozenset[str] = frozenset(data.get("passive_categories", []))
 
     def find(self, relation: str, text: str) -> list[int]:
         """Offsets where a cue for ``relation`` starts in ``text``."""
@@ -77,9 +86,14 @@ class Cues:
         """(offset, length) of each cue for ``relation``, longest first where they overlap."""
         spans = [(m.start(), len(w)) for w in self.ja.get(relation, []) for m in re.finditer(re.escape(w), text)]
         spans += [(m.start(), m.end() - m.start()) for p in self.en.get(relation, []) for m in p.finditer(text)]
+        blocked = [(m.start(), m.end()) for w in self.blockers for m in re.finditer(re.escape(w), text)]
         out: list[tuple[int, int]] = []
         for st, ln in sorted(spans, key=lambda x: (x[0], -x[1])):
             if out and st < out[-1][0] + out[-1][1]:
+                continue
+            if any(a <= st < b for a, b in blocked):
+                continue
+            if self.negation.match(text[st + ln:st + ln + 8]):
                 continue
             out.append((st, ln))
         return out
@@ -152,11 +166,15 @@ def cue_relations(block: Block, mentions: list[Located], ctx: Context, cues: Cue
         ms = [m for m in mentions if s <= m.start < e]
         if not ms:
             continue
+        ms = [m for m in ms if not text[m.end:m.end + 6].lstrip().startswith(cues.descriptors)]
+        if not ms:
+            continue
         groups = _groups(ms, text, cues)
         found: list[tuple[int, int, str]] = []
         for rel in ("monitors", "uses"):
             for c, ln in cues.find_spans(rel, sent):
-                found.append((s + c, s + c + ln, rel))
+                if not any(m.start <= s + c < m.end for m in ms):
+                    found.append((s + c, s + c + ln, rel))
         found.sort()
         subject: str | None = None
         prev_end = s
@@ -181,7 +199,7 @@ def cue_relations(block: Block, mentions: list[Located], ctx: Context, cues: Cue
             for i, g in seg:
                 if g.role == "subject" or i in used_groups:
                     continue
-                if cue_start - g.end > 30 and g.role != "object":
+                if g.role != "object" and (cue_start - g.end > 30 or CLAUSE_BREAK.search(text[g.end:cue_start])):
                     continue
                 objs.extend(g.entities)
                 used_groups.add(i)
@@ -189,7 +207,7 @@ def cue_relations(block: Block, mentions: list[Located], ctx: Context, cues: Cue
             if src and objs:
                 out.extend(_edges([src], objs, rel, ctx, block, sent, f"cue-{rel}-ja"))
             prev_end = cue_end
-        out.extend(_alternatives(sent, ms, groups, topic, ctx, block, cues))
+        out.extend(_alternatives(sent, s, ms, groups, topic, ctx, block, cues))
     return out
 
 
@@ -204,18 +222,41 @@ def _edges(srcs: list[str], objs: list[str], rel: str, ctx: Context, block: Bloc
     return out
 
 
-def _alternatives(sent: str, ms: list[Located], groups: list[Group], topic: str | None, ctx: Context,
-                  block: Block, cues: Cues) -> list[Relation]:
-    """「A ではなく B」「A よりも効率的」「A vs B」: two things of one kind set side by side."""
+def _alternatives(sent: str, offset: int, ms: list[Located], groups: list[Group], topic: str | None,
+                  ctx: Context, block: Block, cues: Cues) -> list[Relation]:
+    """Two things of one kind set side by side.
+
+    「A よりも速い」「A ではなく」「A の代わりに」 compare A with the sentence's topic;
+    「A と B の違い」「A・B の使い分け」「A vs B」 compare the members of one list, or,
+    without a list, the (at most three) things the sentence names.
+    """
     if not cues.find("alternative-to", sent):
         return []
     kinds = {m.entity: m.kind for m in ms}
-    ents = list(dict.fromkeys(m.entity for m in ms))
-    if len(ents) == 1 and topic and topic != ents[0]:
-        ents = [topic, ents[0]]
-        kinds.setdefault(topic, kinds[ents[1]])
+    pairs: list[tuple[str, str]] = []
+    for word in cues.positional_alt:
+        for hit in re.finditer(re.escape(word), sent):
+            cue = offset + hit.start()
+            before = [m for m in ms if m.end <= cue and cue - m.end <= 3]
+            if before and topic and topic != before[-1].entity:
+                kinds.setdefault(topic, before[-1].kind)
+                pairs.append((topic, before[-1].entity))
+    for word in cues.between_alt:
+        for hit in re.finditer(re.escape(word), sent):
+            a, b = offset + hit.start(), offset + hit.end()
+            before = [m for m in ms if m.end <= a and a - m.end <= 3]
+            after = [m for m in ms if m.start >= b and m.start - b <= 3]
+            if before and after:
+                pairs.append((before[-1].entity, after[0].entity))
+    if not pairs and any(w in sent for w in cues.between_alt) and not any(
+            w in sent for w in cues.ja.get("alternative-to", []) if w not in cues.between_alt):
+        return []
+    if not pairs:
+        lists = [g for g in groups if len(g.entities) >= 2]
+        ents = list(lists[0].entities) if lists else list(dict.fromkeys(m.entity for m in ms))
+        pairs = list(combinations(ents[:3], 2))
     out = []
-    for a, b in combinations(ents[:3], 2):
+    for a, b in pairs:
         if kinds.get(a) == kinds.get(b):
             r = _edge(a, b, "alternative-to", ctx.note, block, sent, "cue-alternative")
             if r:
@@ -223,8 +264,17 @@ def _alternatives(sent: str, ms: list[Located], groups: list[Group], topic: str 
     return out
 
 
+SOURCE_CATEGORIES = frozenset({"streaming", "storage", "database"})
+
+
 def flow_relations(block: Block, mentions: list[Located], ctx: Context, cues: Cues) -> list[Relation]:
-    """"A → B → C": each step sends its output to the next, so A uses B."""
+    """"A → B → C": neighbouring steps that are entities work together.
+
+    Data moves along the arrow, so a step usually uses the next one (it sends to it);
+    when the earlier step is where data sits or streams from (S3, Kinesis), the later
+    step is the one that uses it (it reads from it). Short steps that name no entity
+    ("parquet変換") are passed over; a long one ends the chain.
+    """
     text = block.text
     pattern = "|".join(re.escape(a) for a in cues.arrows)
     if not re.search(pattern, text):
@@ -236,16 +286,40 @@ def flow_relations(block: Block, mentions: list[Located], ctx: Context, cues: Cu
             pos += len(part)
             continue
         inside = [m for m in mentions if pos <= m.start < pos + len(part)]
-        short = len(part.strip()) <= 40
-        steps.append(inside[0].entity if inside and short else None)
+        size = len(part.strip())
+        if inside and size <= 40:
+            steps.append(inside[0].entity)
+        elif size > 20 or not part.strip():
+            steps.append(None)
         pos += len(part)
     out = []
     for a, b in zip(steps, steps[1:], strict=False):
-        if a and b:
-            r = _edge(a, b, "uses", ctx.note, block, text, "flow-arrow")
-            if r:
-                out.append(r)
+        if not (a and b):
+            continue
+        src, dst = (b, a) if ctx.categories.get(a) in SOURCE_CATEGORIES and \
+            ctx.categories.get(b) not in SOURCE_CATEGORIES else (a, b)
+        r = _edge(src, dst, "uses", ctx.note, block, text, "flow-arrow")
+        if r:
+            out.append(r)
     return out
+
+
+def nested_relation(block: Block, head: str | None, ctx: Context, parents: dict[str, str],
+                    kinds: dict[str, str]) -> list[Relation]:
+    """A term bullet under a service's heading or bullet is something that service uses.
+
+    ("Amazon SageMaker Data Wrangler" → "- Random undersampler: …"). Not when one is
+    part of the other (SageMaker → Clarify is part-of, already known).
+    """
+    topic = ctx.parent_subject or ctx.section_subject
+    if not head or not topic or head == topic or kinds.get(topic) != "service":
+        return []
+    if sum(1 for p in parents.values() if p == topic) >= 3:
+        return []
+    if parents.get(head) == topic or parents.get(topic) == head:
+        return []
+    r = _edge(topic, head, "uses", ctx.note, block, block.text, "nested-bullet")
+    return [r] if r else []
 
 
 def table_alternatives(rows: list[tuple[Block, str]], note: str, rule: str = "table-rows") -> list[Relation]:
