@@ -38,6 +38,9 @@ from graph.textkey import key
 from graph.vocabulary import Vocabulary, load_vocabulary
 
 NOTE_PREFIX = "note:"
+# Places whose term is what the block is about (a bold word or an "Amazon X" phrase inside
+# a sentence is only mentioned there).
+STRUCTURAL = frozenset({"heading", "title", "table-row", "definition-bullet", "term-bullet"})
 EXPLICIT_RELATIONS = ("uses", "monitors", "alternative-to", "part-of")
 INLINE_FIELD = re.compile(r"^\s*[-*]?\s*(?P<rel>uses|monitors|alternative-to|part-of)::\s*(?P<val>.+)$", re.M)
 
@@ -105,7 +108,7 @@ def assemble(docs: list[Document], vocab: Vocabulary) -> BuildResult:
     for doc in docs:
         for surface, line, how in candidate_terms(doc, resolver.not_terms):
             eid = _resolve_candidate(resolver, surface, doc.path, line, how, known, gate)
-            if eid:
+            if eid and how in STRUCTURAL:
                 heads[(doc.path, line)] = eid
                 if resolver.exact(surface) == eid or resolver.table.surface_to_id.get(surface) == eid:
                     exact_heads.add((doc.path, line))
