@@ -148,6 +148,8 @@ def assemble(docs: list[Document], vocab: Vocabulary) -> BuildResult:
     for doc in docs:
         relations.extend(_doc_relations(doc, located, heads, exact_heads, resolver, cues, diagnostics))
 
+    mentioned |= {e for r in relations for e in (r.source, r.target) if e in resolver.table.records}
+
     # 4. graph
     graph = nx.MultiDiGraph()
     records = resolver.table.records

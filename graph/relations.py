@@ -189,6 +189,8 @@ def cue_relations(block: Block, mentions: list[Located], ctx: Context, cues: Cue
                 after = [g for g in groups if g.start >= cue_end]
                 src = before[-1].entities[-1] if before else topic
                 objs = list(after[0].entities) if after and after[0].start - cue_end <= 40 else []
+                if after and re.search(r"instead of|rather than|than", text[cue_end:after[0].start], re.I):
+                    objs = []
                 out.extend(_edges([src] if src else [], objs, rel, ctx, block, sent, "cue-en"))
                 prev_end = cue_end
                 continue
@@ -238,9 +240,13 @@ def _alternatives(sent: str, offset: int, ms: list[Located], groups: list[Group]
         for hit in re.finditer(re.escape(word), sent):
             cue = offset + hit.start()
             before = [m for m in ms if m.end <= cue and cue - m.end <= 3]
-            if before and topic and topic != before[-1].entity:
-                kinds.setdefault(topic, before[-1].kind)
-                pairs.append((topic, before[-1].entity))
+            if word.isascii():
+                near = [m for m in ms if m.start >= offset + hit.end() and m.start - offset - hit.end() <= 3]
+            else:
+                near = before[-1:]
+            if near and topic and topic != near[0].entity:
+                kinds.setdefault(topic, near[0].kind)
+                pairs.append((topic, near[0].entity))
     for word in cues.between_alt:
         for hit in re.finditer(re.escape(word), sent):
             a, b = offset + hit.start(), offset + hit.end()
