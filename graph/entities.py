@@ -27,6 +27,7 @@ SERVICE_PHRASE = re.compile(
     r"(?<![A-Za-z0-9])(?:Amazon|AWS)(?:\s+(?:for|on|in|with|of|and|[A-Z0-9][A-Za-z0-9\-]*)){1,5}")
 GENERIC_SUFFIXES = ("サービス", "の機能", "機能", "タスク", "手法", " service", " feature")
 HIRAGANA = re.compile(r"[\u3041-\u3096]")
+HIRAGANA_RE = HIRAGANA
 HEADING_SPLIT = re.compile(r"\s+[–—\-]\s+|\s*[:：︓|｜]\s*")
 SERVICE_HEAD = re.compile(r"^(?:Amazon|AWS|SageMaker|Sagemaker)\b", re.I)
 
@@ -103,6 +104,7 @@ class Resolver:
         self.by_name = {t.name: t for t in vocab.terms}
         cues = vocab.cues or {}
         self.not_terms: list[str] = list(cues.get("not_terms", []))
+        self._shorts: dict[str, list[Term]] | None = None
         self.ascii_keys: dict[str, list[str]] = defaultdict(list)
         for k in self.index:
             if k.isascii() and len(k) >= 6:
@@ -163,6 +165,32 @@ class Resolver:
         term = self.index[best[1]]
         return self.ensure_term(term), f"edit distance {best[0]} to the alias '{best[1]}' of {term.name}"
 
+    def short_form(self, surface: str) -> tuple[str, str] | None:
+        """"Canvas" under a SageMaker section is "SageMaker Canvas": a feature's name without
+        its platform's name, when exactly one vocabulary term reads so."""
+        k = key(surface)
+        if len(k) < 4 or not surface.isascii():
+            return None
+        hits = self._short_forms().get(k, [])
+        if len(hits) != 1:
+            return None
+        term = hits[0]
+        return self.ensure_term(term), f"'{surface}' is {term.name} without its platform name '{term.parent}'"
+
+    def _short_forms(self) -> dict[str, list[Term]]:
+        if self._shorts is None:
+            shorts: dict[str, list[Term]] = defaultdict(list)
+            for t in self.vocab.terms:
+                if not t.parent:
+                    continue
+                full, parent = key(t.name), key(t.parent)
+                if full.startswith(parent) and len(full) > len(parent) + 3:
+                    rest = full[len(parent):]
+                    if rest not in self.index:
+                        shorts[rest].append(t)
+            self._shorts = dict(shorts)
+        return self._shorts
+
     def resolve(self, surface: str, note: str, line: int, create: str | None = None) -> str | None:
         """The entity for ``surface``; ``create`` ("service"/"concept") makes a new one if unknown."""
         surface = surface.strip()
@@ -180,7 +208,7 @@ class Resolver:
                     self._merge(surface, eid, f"'{surface}' is '{base}' with the generic suffix '{suffix}'",
                                 note, line)
                     return eid
-        fz = self.fuzzy(surface)
+        fz = self.fuzzy(surface) or self.short_form(surface)
         if fz:
             self._merge(surface, fz[0], fz[1], note, line)
             return fz[0]
@@ -210,6 +238,7 @@ def candidate_terms(doc: Document, not_terms: list[str]) -> list[tuple[str, int,
     """(surface, line, how) for every place the note's structure presents a term."""
     out: list[tuple[str, int, str]] = []
     has_children = {p for b in doc.blocks for p in b.parents[-1:]}
+    headers: dict[int, tuple[str, ...]] = {}
     for b in doc.blocks:
         if b.kind == "code":
             continue
@@ -220,7 +249,49 @@ def candidate_terms(doc: Document, not_terms: list[str]) -> list[tuple[str, int,
         head = _block_head(b, has_children)
         if head and looks_like_term(head[0], not_terms):
             out.append((head[0], b.line, head[1]))
+        for item in _list_items(b, headers.get(b.table, ()) if b.kind == "table_row" else ()):
+            out.append((item, b.line, "list-item"))
+        if b.kind == "table_header":
+            headers[b.table] = b.cells
     return [(s, ln, how) for s, ln, how in out if s]
+
+
+NAME_ITEM = re.compile(r"^[A-Za-z][A-Za-z0-9\-.+]*(?:\s[A-Za-z0-9][A-Za-z0-9\-.+]*){0,3}$")
+LIST_COLUMN = re.compile(r"アルゴリズム|モデル|手法|サービス|algorithm|model|method|service", re.I)
+
+
+def _looks_like_name(item: str) -> bool:
+    """"U-Net", "DeepLab v3", "Mask R-CNN", "LightGBM": written like a proper name."""
+    if not NAME_ITEM.match(item) or len(item) < 2:
+        return False
+    return bool(re.search(r"[0-9\-]|[A-Z].*[A-Z]|^[A-Z]{2,}", item[1:] if len(item) > 2 else item))
+
+
+def _list_items(b: Block, header: tuple[str, ...]) -> list[str]:
+    """Names listed in a table cell or after "term:" ("FCN, PSP, DeepLab v3(ResNet ベース)").
+
+    Proper-name-looking items count anywhere; Japanese items only in a column whose
+    header says it lists algorithms, models, methods or services.
+    """
+    values: list[tuple[str, bool]] = []
+    if b.kind == "table_row":
+        for i, cell in enumerate(b.cells[1:], start=1):
+            column = header[i] if i < len(header) else ""
+            values.append((cell, bool(LIST_COLUMN.search(column))))
+    elif b.kind == "bullet":
+        m = DEF_BULLET.match(_clean(b.raw.split("\n", 1)[0]))
+        if m:
+            values.append((m.group("d"), False))
+    out: list[str] = []
+    for value, listing in values:
+        value = re.sub(r"\s*(?:ベース|based)\b", "", value)
+        items = [i.strip(" *`") for i in re.split(r"[,、，/／()（）]|\s+and\s+", value) if i.strip(" *`")]
+        for item in items:
+            if _looks_like_name(item):
+                out.append(item)
+            elif listing and len(items) >= 2 and len(item) <= 15 and not HIRAGANA_RE.search(item):
+                out.append(item)
+    return out
 
 
 def _trim_phrase(phrase: str) -> str:
