@@ -380,6 +380,29 @@ def _table_relations(rows: list[tuple[Any, str]], note: str, row_ms: dict[int, l
     """
     header = next((b for b, _ in rows if b.kind == "table_header"), None)
     body = [(b, h) for b, h in rows if b.kind == "table_row"]
+    return _row_tools(body, note, row_ms, resolver, cues) + _table_alternatives(header, body, note, row_ms,
+                                                                                 resolver, cues)
+
+
+def _row_tools(body: list[tuple[Any, str]], note: str, row_ms: dict[int, list[Located]], resolver: Resolver,
+               cues: Cues) -> list[Relation]:
+    """A framework named in the row of a service ("Amazon EMR | … | Hadoop, Hive, Spark") is what it runs."""
+    out = []
+    for block, head in body:
+        if not head or resolver.kind_of(head) != "service":
+            continue
+        for m in row_ms.get(block.line, []):
+            record = resolver.table.records.get(m.entity)
+            if m.entity != head and record is not None and record.category in cues.tool_categories:
+                surface = block.text[m.start:m.end]
+                cell = next((c for c in block.cells if surface in c), None)
+                out.append(Relation(head, m.entity, "uses", Evidence(note, block.line, quote(
+                    cell or block.text), "table-row-tool")))
+    return out
+
+
+def _table_alternatives(header: Any, body: list[tuple[Any, str]], note: str, row_ms: dict[int, list[Located]],
+                        resolver: Resolver, cues: Cues) -> list[Relation]:
     if header is not None:
         cols = _column_entities(header, resolver)
         if len(cols) >= 2:

@@ -75,6 +75,7 @@ class Cues:
         self.between_alt: list[str] = list(alt.get("between", []))
         self.positional_alt: list[str] = list(alt.get("positional", []))
         self.passive_services: frozenset[str] = frozenset(data.get("passive_categories", []))
+        self.tool_categories: frozenset[str] = frozenset(data.get("tool_categories", []))
 
     def find(self, relation: str, text: str) -> list[int]:
         """Offsets where a cue for ``relation`` starts in ``text``."""

@@ -44,7 +44,9 @@ def test_table_rows_are_alternatives_and_lookalikes_stay_apart(mini: nx.MultiDiG
 
 def test_flow_arrows_and_code_blocks(mini: nx.MultiDiGraph) -> None:
     s3, glue = _by_name(mini, "Amazon S3"), _by_name(mini, "AWS Glue")
-    assert mini.has_edge(s3, glue, key="uses")
+    # "S3 → Glue": data sits in S3 and Glue reads it, so Glue is the one that uses S3
+    assert mini.has_edge(glue, s3, key="uses")
+    assert not mini.has_edge(s3, glue, key="uses")
     mentions = mini.nodes[s3]["mentions"]
     # the code fence in pipelines.md (lines 5-8) is not a mention
     assert not [m for m in mentions if m["note"] == "pipelines.md" and 5 <= m["line"] <= 8]
