@@ -350,12 +350,13 @@ def _doc_relations(doc: Document, located: dict[tuple[str, int], list[Located]],
 def _refine(rels: list[Relation], parents: dict[str, str], categories: dict[str, str], cues: Cues) -> list[Relation]:
     """Inferred edges a careful reader would not sign as written.
 
-    Between a thing and what it is part of the relation is part-of, already known from
-    the vocabulary; "monitoring" a place data sits or moves through means using it.
+    A platform does not "use" its own feature: that is part-of, already known from the
+    vocabulary (a feature may still use its platform: Data Wrangler 「SageMaker と連携」);
+    "monitoring" a place data sits or moves through means using it.
     """
     out = []
     for r in rels:
-        if parents.get(r.source) == r.target or parents.get(r.target) == r.source:
+        if parents.get(r.target) == r.source or (parents.get(r.source) == r.target and r.relation != "uses"):
             continue
         if r.relation == "monitors" and categories.get(r.target) in cues.passive_services:
             r = Relation(r.source, r.target, "uses", r.evidence)

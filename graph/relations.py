@@ -15,6 +15,7 @@ from itertools import combinations
 from typing import Any
 
 from graph.model import Block, Evidence, Relation
+from graph.textkey import fold_same_length
 
 QUOTE_MAX = 220
 
@@ -117,7 +118,9 @@ def _edge(src: str, dst: str, rel: str, note: str, block: Block, text: str, rule
 
 
 LIST_GAP = re.compile(r"^[\s]*(?:[、,，/／・&＆]|や|と|及び|および|および、|and|or|,\s*and)?[\s]*$", re.I)
-CLAUSE_BREAK = re.compile(r"[、,，;；]\s*(?:さらに|また|そして|and then|then)?")
+# What ends the clause a mention without a particle belongs to: a comma, an opening
+# parenthesis (an aside starts) or a denied verb (「NFS に対応していない（独自の…を使用）」).
+CLAUSE_BREAK = re.compile(r"[、,，;；(（]|ない|ません")
 
 
 @dataclass(frozen=True)
@@ -160,10 +163,11 @@ def cue_relations(block: Block, mentions: list[Located], ctx: Context, cues: Cue
     English reads subject-verb-object around the cue.
     """
     out: list[Relation] = []
-    text = block.text
+    text = fold_same_length(block.text)
     topic = ctx.parent_subject or ctx.section_subject
     for s, e in _sentences_with_offsets(text):
         sent = text[s:e]
+        written = block.text[s:e]
         ms = [m for m in mentions if s <= m.start < e]
         if not ms:
             continue
@@ -192,7 +196,7 @@ def cue_relations(block: Block, mentions: list[Located], ctx: Context, cues: Cue
                 objs = list(after[0].entities) if after and after[0].start - cue_end <= 40 else []
                 if after and re.search(r"instead of|rather than|than", text[cue_end:after[0].start], re.I):
                     objs = []
-                out.extend(_edges([src] if src else [], objs, rel, ctx, block, sent, "cue-en"))
+                out.extend(_edges([src] if src else [], objs, rel, ctx, block, written, "cue-en"))
                 prev_end = cue_end
                 continue
             subj_groups = [g for _, g in seg if g.role == "subject"]
@@ -204,14 +208,23 @@ def cue_relations(block: Block, mentions: list[Located], ctx: Context, cues: Cue
                     continue
                 if g.role != "object" and (cue_start - g.end > 30 or CLAUSE_BREAK.search(text[g.end:cue_start])):
                     continue
+                if g.role != "object" and _qualifies_next(g, groups, text):
+                    continue
                 objs.extend(g.entities)
                 used_groups.add(i)
             src = subject or topic
             if src and objs:
-                out.extend(_edges([src], objs, rel, ctx, block, sent, f"cue-{rel}-ja"))
+                out.extend(_edges([src], objs, rel, ctx, block, written, f"cue-{rel}-ja"))
             prev_end = cue_end
-        out.extend(_alternatives(sent, s, ms, groups, topic, ctx, block, cues))
+        out.extend(_alternatives(sent, written, s, ms, groups, topic, ctx, block, cues))
     return out
+
+
+def _qualifies_next(g: Group, groups: list[Group], text: str) -> bool:
+    """「SageMaker のトレーニングジョブ」: a mention joined by の to the next one only qualifies it."""
+    if not text[g.end:g.end + 3].lstrip(" 　").startswith("の"):
+        return False
+    return any(0 <= o.start - g.end <= 3 for o in groups if o is not g)
 
 
 def _edges(srcs: list[str], objs: list[str], rel: str, ctx: Context, block: Block, sent: str,
@@ -225,7 +238,7 @@ def _edges(srcs: list[str], objs: list[str], rel: str, ctx: Context, block: Bloc
     return out
 
 
-def _alternatives(sent: str, offset: int, ms: list[Located], groups: list[Group], topic: str | None,
+def _alternatives(sent: str, written: str, offset: int, ms: list[Located], groups: list[Group], topic: str | None,
                   ctx: Context, block: Block, cues: Cues) -> list[Relation]:
     """Two things of one kind set side by side.
 
@@ -265,7 +278,7 @@ def _alternatives(sent: str, offset: int, ms: list[Located], groups: list[Group]
     out = []
     for a, b in pairs:
         if kinds.get(a) == kinds.get(b):
-            r = _edge(a, b, "alternative-to", ctx.note, block, sent, "cue-alternative")
+            r = _edge(a, b, "alternative-to", ctx.note, block, written, "cue-alternative")
             if r:
                 out.append(r)
     return out

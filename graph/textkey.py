@@ -45,3 +45,18 @@ def folded_with_index(text: str) -> tuple[str, list[int]]:
 
 def is_ascii_word(c: str) -> bool:
     return c.isascii() and c.isalnum()
+
+
+@lru_cache(maxsize=4096)
+def _same_length(c: str) -> str:
+    n = unicodedata.normalize("NFKC", c)
+    return n if len(n) == 1 else c
+
+
+def fold_same_length(text: str) -> str:
+    """NFKC char by char where that keeps one char, so offsets still point into the original.
+
+    Cue words are matched on this ("⼗分" from a PDF copy reads as "十分") while quotes
+    are cut from the text as the user wrote it.
+    """
+    return "".join(_same_length(c) for c in text)
