@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
@@ -28,8 +28,8 @@ from graph.relations import (
     Located,
     cue_relations,
     flow_relations,
-    nested_relation,
     listed_alternatives,
+    nested_relation,
     quote,
     table_alternatives,
 )
@@ -106,6 +106,7 @@ def assemble(docs: list[Document], vocab: Vocabulary) -> BuildResult:
     gate = DiscoveryGate.from_cues(vocab.cues)
     known = _vocabulary_matcher(vocab)
     for doc in docs:
+        resolver.note_context = _lazy_context(doc, known)
         for surface, line, how in candidate_terms(doc, resolver.not_terms):
             eid = _resolve_candidate(resolver, surface, doc.path, line, how, known, gate)
             if eid and how in STRUCTURAL:
@@ -177,6 +178,11 @@ def assemble(docs: list[Document], vocab: Vocabulary) -> BuildResult:
     graph.graph["merges"] = [
         {"surface": m.surface, "entity": m.entity, "reason": m.reason, "note": m.note, "line": m.line}
         for m in sorted(resolver.table.merges, key=lambda m: (m.note, m.line, m.surface))]
+    for amb in sorted(resolver.table.ambiguities.values(), key=lambda a: (a.note, a.line, a.surface)):
+        diagnostics.append(Diagnostic("info", "ambiguous-term",
+                                      f"'{amb.surface}' could be {' or '.join(amb.candidates)}; not merged. "
+                                      "Add it as an alias of the right one in your vocabulary file.",
+                                      amb.note, amb.line))
     diagnostics.sort(key=lambda d: (d.note, d.line, d.code, d.message))
     graph.graph["diagnostics"] = [d.__dict__ for d in diagnostics]
     return BuildResult(graph, tuple(docs), tuple(diagnostics))
@@ -189,6 +195,17 @@ def _vocabulary_matcher(vocab: Vocabulary) -> Matcher:
 
 def _ev(e: Evidence) -> dict[str, Any]:
     return {"note": e.note, "line": e.line, "quote": e.quote, "rule": e.rule}
+
+
+def _lazy_context(doc: Document, known: Matcher) -> Callable[[], set[str]]:
+    """The known entities a note names, found only if an ambiguous short name needs them."""
+    cache: list[set[str]] = []
+
+    def context() -> set[str]:
+        if not cache:
+            cache.append({h.entity for b in doc.blocks if b.kind != "code" for h in known.find(b.text)})
+        return cache[0]
+    return context
 
 
 def _resolve_candidate(resolver: Resolver, surface: str, note: str, line: int, how: str,
@@ -326,9 +343,9 @@ def _doc_relations(doc: Document, located: dict[tuple[str, int], list[Located]],
         if block.kind in ("table_row", "table_header"):
             tables[block.table].append((block, heads.get((doc.path, block.line)) or ""))
             row_ms[block.line] = ms
-        if comp and block.kind in ("bullet", "heading") and (doc.path, block.line) in heads:
-            if block.kind == "heading" or block.depth == 1:
-                comparison[comp].append((block, heads[(doc.path, block.line)]))
+        if comp and (doc.path, block.line) in heads and (
+                block.kind == "heading" or (block.kind == "bullet" and block.depth == 1)):
+            comparison[comp].append((block, heads[(doc.path, block.line)]))
         if block.kind in ("code", "table_header"):
             continue
         out.extend(cue_relations(block, ms, ctx, cues))

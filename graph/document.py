@@ -56,7 +56,8 @@ def split_front_matter(text: str, rel: str) -> tuple[dict[str, object], int, str
 
 def plain_text(raw: str) -> str:
     """Inline Markdown to the words a reader sees."""
-    text = WIKILINK.sub(lambda m: m.group(4) or (m.group(2) or "").split("/")[-1] or (m.group(3) or "").lstrip("#^"), raw)
+    text = WIKILINK.sub(
+        lambda m: m.group(4) or (m.group(2) or "").split("/")[-1] or (m.group(3) or "").lstrip("#^"), raw)
     text = MD_LINK.sub(lambda m: m.group(1), text)
     text = HTML_TAG.sub("", text)
     text = CITATION.sub("", text)

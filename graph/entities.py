@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from graph.document import bold_terms
-from graph.model import Block, Document, Merge
+from graph.model import Ambiguity, Block, Document, Merge
 from graph.slug import slugify
 from graph.textkey import key
 from graph.vocabulary import Term, Vocabulary
@@ -51,6 +51,7 @@ class EntityTable:
     records: dict[str, EntityRecord] = field(default_factory=dict)
     surface_to_id: dict[str, str] = field(default_factory=dict)
     merges: list[Merge] = field(default_factory=list)
+    ambiguities: dict[str, Ambiguity] = field(default_factory=dict)
 
     def add_surface(self, surface: str, entity: str) -> None:
         self.surface_to_id.setdefault(surface, entity)
@@ -105,6 +106,12 @@ class Resolver:
         cues = vocab.cues or {}
         self.not_terms: list[str] = list(cues.get("not_terms", []))
         self._shorts: dict[str, list[Term]] | None = None
+        self.pending_ambiguity: tuple[str, ...] = ()
+        self.plain_words = frozenset(key(w) for w in cues.get("plain_words", []))
+        # Known entities named in the note being read: "Canvas" in a note about SageMaker
+        # is SageMaker Canvas, not Nova Canvas.
+        self.note_context: Callable[[], set[str]] | None = None
+        self.by_id = {term_id(t): t for t in reversed(vocab.terms)}
         self.ascii_keys: dict[str, list[str]] = defaultdict(list)
         for k in self.index:
             if k.isascii() and len(k) >= 6:
@@ -121,12 +128,12 @@ class Resolver:
         rec = self.table.records.get(entity)
         if rec:
             return rec.kind
-        term = next((t for t in self.vocab.terms if slugify(t.name) == entity), None)
+        term = self.by_id.get(entity)
         return term.kind if term else ""
 
     def ensure_known(self, entity: str) -> str | None:
         """Make sure a vocabulary entity found by the matcher has a record."""
-        term = next((t for t in self.vocab.terms if slugify(t.name) == entity), None)
+        term = self.by_id.get(entity)
         return self.ensure_term(term) if term else (entity if entity in self.table.records else None)
 
     def exact(self, surface: str) -> str | None:
@@ -147,7 +154,7 @@ class Resolver:
         if not k.isascii() or len(k) < 6:
             return None
         limit = 1 if len(k) <= 12 else 2
-        best: tuple[int, str] | None = None
+        found: list[tuple[int, str]] = []
         for cand in self.ascii_keys.get(k[0], ()):
             if abs(len(cand) - len(k)) > limit:
                 continue
@@ -158,20 +165,29 @@ class Resolver:
                 continue
             if (k, cand) in self.vocab.vetoes or (cand, k) in self.vocab.vetoes:
                 continue
-            if best is None or (d, cand) < best:
-                best = (d, cand)
-        if best is None:
+            found.append((d, cand))
+        if not found:
             return None
+        best = min(found)
         term = self.index[best[1]]
+        rivals = sorted({self.index[c].name for d, c in found if d == best[0]} - {term.name})
+        if rivals:
+            self.pending_ambiguity = (term.name, *rivals)
+            return None
         return self.ensure_term(term), f"edit distance {best[0]} to the alias '{best[1]}' of {term.name}"
 
     def short_form(self, surface: str) -> tuple[str, str] | None:
         """"Canvas" under a SageMaker section is "SageMaker Canvas": a feature's name without
         its platform's name, when exactly one vocabulary term reads so."""
         k = key(surface)
-        if len(k) < 4 or not surface.isascii():
+        if len(k) < 4 or not surface.isascii() or k in self.plain_words:
             return None
         hits = self._short_forms().get(k, [])
+        if len(hits) > 1 and self.note_context is not None:
+            around = self.note_context()
+            hits = [t for t in hits if slugify(t.parent) in around] or hits
+        if len(hits) > 1:
+            self.pending_ambiguity = tuple(sorted(t.name for t in hits))
         if len(hits) != 1:
             return None
         term = hits[0]
@@ -208,7 +224,10 @@ class Resolver:
                     self._merge(surface, eid, f"'{surface}' is '{base}' with the generic suffix '{suffix}'",
                                 note, line)
                     return eid
+        self.pending_ambiguity = ()
         fz = self.fuzzy(surface) or self.short_form(surface)
+        if self.pending_ambiguity and not fz:
+            self.table.ambiguities.setdefault(surface, Ambiguity(surface, self.pending_ambiguity, note, line))
         if fz:
             self._merge(surface, fz[0], fz[1], note, line)
             return fz[0]
@@ -287,9 +306,8 @@ def _list_items(b: Block, header: tuple[str, ...]) -> list[str]:
         value = re.sub(r"\s*(?:ベース|based)\b", "", value)
         items = [i.strip(" *`") for i in re.split(r"[,、，/／()（）]|\s+and\s+", value) if i.strip(" *`")]
         for item in items:
-            if _looks_like_name(item):
-                out.append(item)
-            elif listing and len(items) >= 2 and len(item) <= 15 and not HIRAGANA_RE.search(item):
+            listed = listing and len(items) >= 2 and len(item) <= 15 and not HIRAGANA_RE.search(item)
+            if _looks_like_name(item) or listed:
                 out.append(item)
     return out
 

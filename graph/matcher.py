@@ -66,9 +66,7 @@ class Matcher:
         start, end = index[i], index[j - 1] + 1
         if is_ascii_word(k[0]) and start > 0 and is_ascii_word(text[start - 1]):
             return False
-        if is_ascii_word(k[-1]) and end < len(text) and is_ascii_word(text[end]):
-            return False
-        return True
+        return not (is_ascii_word(k[-1]) and end < len(text) and is_ascii_word(text[end]))
 
 
 def _with_prefix(text: str, start: int) -> int:

@@ -129,3 +129,13 @@ class Merge:
     reason: str
     note: str
     line: int
+
+
+@dataclass(frozen=True)
+class Ambiguity:
+    """A surface that reads as more than one known term; left unmerged, listed by ``kgsite check``."""
+
+    surface: str
+    candidates: tuple[str, ...]
+    note: str
+    line: int

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import combinations
+from itertools import combinations, pairwise
 from typing import Any
 
 from graph.model import Block, Evidence, Relation
@@ -193,10 +193,10 @@ def cue_relations(block: Block, mentions: list[Located], ctx: Context, cues: Cue
                 before = [g for g in groups if g.end <= cue_start]
                 after = [g for g in groups if g.start >= cue_end]
                 src = before[-1].entities[-1] if before else topic
-                objs = list(after[0].entities) if after and after[0].start - cue_end <= 40 else []
+                en_objs = list(after[0].entities) if after and after[0].start - cue_end <= 40 else []
                 if after and re.search(r"instead of|rather than|than", text[cue_end:after[0].start], re.I):
-                    objs = []
-                out.extend(_edges([src] if src else [], objs, rel, ctx, block, written, "cue-en"))
+                    en_objs = []
+                out.extend(_edges([src] if src else [], en_objs, rel, ctx, block, written, "cue-en"))
                 prev_end = cue_end
                 continue
             subj_groups = [g for _, g in seg if g.role == "subject"]
@@ -276,9 +276,9 @@ def _alternatives(sent: str, written: str, offset: int, ms: list[Located], group
         ents = list(lists[0].entities) if lists else list(dict.fromkeys(m.entity for m in ms))
         pairs = list(combinations(ents[:3], 2))
     out = []
-    for a, b in pairs:
-        if kinds.get(a) == kinds.get(b):
-            r = _edge(a, b, "alternative-to", ctx.note, block, written, "cue-alternative")
+    for one, other in pairs:
+        if kinds.get(one) == kinds.get(other):
+            r = _edge(one, other, "alternative-to", ctx.note, block, written, "cue-alternative")
             if r:
                 out.append(r)
     return out
@@ -313,7 +313,7 @@ def flow_relations(block: Block, mentions: list[Located], ctx: Context, cues: Cu
             steps.append(None)
         pos += len(part)
     out = []
-    for a, b in zip(steps, steps[1:], strict=False):
+    for a, b in pairwise(steps):
         if not (a and b):
             continue
         src, dst = (b, a) if ctx.categories.get(a) in SOURCE_CATEGORIES and \
@@ -359,7 +359,7 @@ def table_alternatives(rows: list[tuple[Block, str]], note: str, rule: str = "ta
 def listed_alternatives(items: list[tuple[Block, str]], note: str, heading: str) -> list[Relation]:
     """Entities listed under a 「使い分け」/「違い」 heading are alternatives to each other."""
     out = []
-    for (b1, e1), (b2, e2) in combinations(items, 2):
+    for (_b1, e1), (b2, e2) in combinations(items, 2):
         if e1 != e2:
             out.append(Relation(e1, e2, "alternative-to",
                                 Evidence(note, b2.line, quote(f"{heading}: {b2.text}"), "comparison-section")))
