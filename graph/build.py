@@ -337,7 +337,8 @@ def _doc_relations(doc: Document, located: dict[tuple[str, int], list[Located]],
         section_subject, parent_subject = _subject_of(doc, bi, heads, section_lines)
         comp = next((h for h in reversed(block.section)
                      if any(w in h for w in cues.comparison_headings)), None)
-        if block.kind == "table_row":
+        if block.kind in ("table_row", "bullet"):
+            # a row's or a "term: definition" bullet's own term is what the rest of it talks about
             parent_subject = heads.get((doc.path, block.line)) or parent_subject
         ctx = Context(doc.path, section_subject, parent_subject, comp is not None, categories)
         if block.kind in ("table_row", "table_header"):

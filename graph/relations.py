@@ -212,12 +212,29 @@ def cue_relations(block: Block, mentions: list[Located], ctx: Context, cues: Cue
                     continue
                 objs.extend(g.entities)
                 used_groups.add(i)
+            if not objs:
+                objs = _modified_by(cue_end, groups, text, used_groups)
             src = subject or topic
             if src and objs:
                 out.extend(_edges([src], objs, rel, ctx, block, written, f"cue-{rel}-ja"))
             prev_end = cue_end
         out.extend(_alternatives(sent, written, s, ms, groups, topic, ctx, block, cues))
     return out
+
+
+RELATIVE_END = re.compile(r"^(?:されている|されています|している|された|した|する|される|できる|可能な)?[\s　]*$")
+
+
+def _modified_by(cue_end: int, groups: list[Group], text: str, used: set[int]) -> list[str]:
+    """「アルゴリズムが格納されている ECR コンテナ」: a clause ending in the cue describes the
+    mention right after it, which is then what the cue acts on."""
+    for i, g in enumerate(groups):
+        if g.start >= cue_end and i not in used:
+            if g.start - cue_end <= 8 and RELATIVE_END.match(text[cue_end:g.start]):
+                used.add(i)
+                return list(g.entities)
+            return []
+    return []
 
 
 def _qualifies_next(g: Group, groups: list[Group], text: str) -> bool:
