@@ -77,6 +77,8 @@ class Cues:
         self.positional_alt: list[str] = list(alt.get("positional", []))
         self.passive_services: frozenset[str] = frozenset(data.get("passive_categories", []))
         self.tool_categories: frozenset[str] = frozenset(data.get("tool_categories", []))
+        self.destination: frozenset[str] = frozenset(data.get("destination_cues", []))
+        self.instrument: frozenset[str] = frozenset(parts.get("instrument", []))
 
     def find(self, relation: str, text: str) -> list[int]:
         """Offsets where a cue for ``relation`` starts in ``text``."""
@@ -101,14 +103,18 @@ class Cues:
         return out
 
     def role(self, text: str, end: int) -> str:
+        return self.marking(text, end)[0]
+
+    def marking(self, text: str, end: int) -> tuple[str, str]:
+        """(role, particle) that the particle after a mention gives it."""
         after = text[end:end + 8].lstrip(" 　")
         for p in self.subject_particles:
             if after.startswith(p):
-                return "subject"
+                return "subject", p
         for p in self.object_particles:
             if after.startswith(p):
-                return "object"
-        return ""
+                return "object", p
+        return "", ""
 
 
 def _edge(src: str, dst: str, rel: str, note: str, block: Block, text: str, rule: str) -> Relation | None:
@@ -132,6 +138,7 @@ class Group:
     end: int
     role: str
     kind: str
+    particle: str = ""
 
 
 def _groups(ms: list[Located], text: str, cues: Cues) -> list[Group]:
@@ -151,7 +158,8 @@ def _groups(ms: list[Located], text: str, cues: Cues) -> list[Group]:
 
 def _group(ms: list[Located], text: str, cues: Cues) -> Group:
     ents = tuple(dict.fromkeys(m.entity for m in ms))
-    return Group(ents, ms[0].start, ms[-1].end, cues.role(text, ms[-1].end), ms[0].kind)
+    role, particle = cues.marking(text, ms[-1].end)
+    return Group(ents, ms[0].start, ms[-1].end, role, ms[0].kind, particle)
 
 
 def cue_relations(block: Block, mentions: list[Located], ctx: Context, cues: Cues) -> list[Relation]:
@@ -199,21 +207,40 @@ def cue_relations(block: Block, mentions: list[Located], ctx: Context, cues: Cue
                 out.extend(_edges([src] if src else [], en_objs, rel, ctx, block, written, "cue-en"))
                 prev_end = cue_end
                 continue
+            word = text[cue_start:cue_end]
+            destination = word in cues.destination
+            passive = text[cue_end:cue_end + 2] == "され"
             subj_groups = [g for _, g in seg if g.role == "subject"]
+            if destination and passive:
+                # 「モデルが S3 に保存される」: what is stored is not who stores it
+                subj_groups = [g for g in subj_groups if g.particle not in ("が", "は")]
             if subj_groups:
                 subject = subj_groups[-1].entities[0]
             objs: list[str] = []
             for i, g in seg:
                 if g.role == "subject" or i in used_groups:
                     continue
-                if g.role != "object" and (cue_start - g.end > 30 or CLAUSE_BREAK.search(text[g.end:cue_start])):
+                between = text[g.end:cue_start]
+                if g.role != "object" and (cue_start - g.end > 30 or CLAUSE_BREAK.search(between)):
                     continue
                 if g.role != "object" and _qualifies_next(g, groups, text):
+                    continue
+                if g.role == "object" and SUBORDINATE.search(between):
+                    continue
+                if destination and g.particle == "を":
                     continue
                 objs.extend(g.entities)
                 used_groups.add(i)
             if not objs:
                 objs = _modified_by(cue_end, groups, text, used_groups)
+            if not objs and subj_groups and subj_groups[-1].particle in cues.instrument and topic:
+                tool = subj_groups[-1]
+                if tool.kind != "service" and PASSIVE.match(text[cue_end:cue_end + 4]):
+                    # 「自然言語処理で広く使用される」: a field the topic is used in, not a tool
+                    prev_end = cue_end
+                    continue
+                # 「Athena でクエリ可能」: the tool something is done with, by the topic
+                objs, subject = list(tool.entities), None
             src = subject or topic
             if src and objs:
                 out.extend(_edges([src], objs, rel, ctx, block, written, f"cue-{rel}-ja"))
@@ -222,6 +249,10 @@ def cue_relations(block: Block, mentions: list[Located], ctx: Context, cues: Cue
     return out
 
 
+# A clause that ends before the cue: what it marks belongs to its own verb
+# (「エンドポイントに…を設定すると、…S3 に保存」「…を比較して、…を検出」).
+SUBORDINATE = re.compile(r"(?:して|って|いて|んで|すると|ると|れば|たら|ので|ため|し)[、,]")
+PASSIVE = re.compile(r"^(?:され|できる|可能|でき)")
 RELATIVE_END = re.compile(r"^(?:されている|されています|している|された|した|する|される|できる|可能な)?[\s　]*$")
 
 
@@ -329,6 +360,11 @@ def flow_relations(block: Block, mentions: list[Located], ctx: Context, cues: Cu
         elif size > 20 or not part.strip():
             steps.append(None)
         pos += len(part)
+    kinds = {m.entity: m.kind for m in mentions}
+    if sum(1 for st in steps if st and kinds.get(st) == "service") >= 2:
+        # 「Kinesis → Glue → parquet 変換 → S3」: among services, a concept step is what
+        # happens to the data on the way, not a stop of its own
+        steps = [st for st in steps if st is None or kinds.get(st) == "service"]
     out = []
     for a, b in pairwise(steps):
         if not (a and b):
