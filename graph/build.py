@@ -34,7 +34,7 @@ from graph.relations import (
     table_alternatives,
 )
 from graph.slug import slugify
-from graph.textkey import key
+from graph.textkey import fold_same_length, key
 from graph.vocabulary import Vocabulary, load_vocabulary
 
 NOTE_PREFIX = "note:"
@@ -166,6 +166,7 @@ def assemble(docs: list[Document], vocab: Vocabulary) -> BuildResult:
                        category=rec.category or ("discovered" if rec.origin == "notes" else ""),
                        parent=rec.parent if rec.parent in mentioned else "", origin=rec.origin,
                        description=rec.description, notes=notes,
+                       vocabulary_aliases=list(by_id[eid].aliases) if eid in by_id else [],
                        definitions=[_ev(e) for e in definitions.get(eid, [])],
                        mentions=[{"note": m.note, "line": m.line, "surface": m.surface} for m in ments])
     for eid in sorted(mentioned):
@@ -330,6 +331,7 @@ def _doc_relations(doc: Document, located: dict[tuple[str, int], list[Located]],
     kinds = {e: r.kind for e, r in records.items()}
     row_ms: dict[int, list[Located]] = {}
     comparison: dict[str, list[tuple[Any, str]]] = defaultdict(list)
+    strong: dict[tuple[str, int], str] | None = None
     for bi, block in enumerate(doc.blocks):
         if block.kind == "heading":
             section_lines[block.text] = block.line
@@ -352,7 +354,8 @@ def _doc_relations(doc: Document, located: dict[tuple[str, int], list[Located]],
         out.extend(cue_relations(block, ms, ctx, cues))
         out.extend(flow_relations(block, ms, ctx, cues))
         if block.kind == "bullet" and not comp and (doc.path, block.line) in exact_heads:
-            strong = {k: v for k, v in heads.items() if k in exact_heads}
+            if strong is None:  # this note's exact heads only: a scan of all heads per bullet was quadratic
+                strong = {k: heads[k] for b in doc.blocks if (k := (doc.path, b.line)) in exact_heads and k in heads}
             sec, par = _subject_of(doc, bi, strong, section_lines)
             nctx = Context(doc.path, sec, par, False, categories)
             out.extend(nested_relation(block, heads[(doc.path, block.line)], nctx, parents, kinds))
@@ -360,8 +363,43 @@ def _doc_relations(doc: Document, located: dict[tuple[str, int], list[Located]],
         out.extend(_table_relations(rows, doc.path, row_ms, resolver, cues))
     for heading, items in comparison.items():
         out.extend(listed_alternatives(items, doc.path, heading))
+    out.extend(_sibling_alternatives(doc, heads, exact_heads, records, cues))
     out = _refine(out, parents, categories, cues)
     out.extend(_explicit(doc, heads, resolver, section_lines, diagnostics))
+    return out
+
+
+def _sibling_alternatives(doc: Document, heads: dict[tuple[str, int], str], exact_heads: set[tuple[str, int]],
+                          records: dict[str, Any], cues: Cues) -> list[Relation]:
+    """Variants of one technique written as sibling bullets are options to choose from.
+
+    Known terms listed as sibling bullets directly under a bullet or heading that
+    announces options (「デプロイ戦略」「手法」「種類」). Sharing a vocabulary parent is not
+    enough: the cells of a confusion matrix are parts, not options.
+    """
+    Key = tuple[tuple[str, ...], tuple[str, ...], int]
+    runs: dict[Key, list[tuple[str, list[tuple[Any, str]]]]] = defaultdict(lambda: [("", [])])
+    for block in doc.blocks:
+        where = (doc.path, block.line)
+        if block.kind != "bullet":
+            continue
+        group = (block.section, block.parents, block.depth)
+        if where in exact_heads and where in heads:
+            runs[group][-1][1].append((block, heads[where]))
+        elif where not in heads and len(block.text) <= 20:
+            # 「- モデル展開戦略まとめ」 written as a bullet before the options themselves
+            runs[group].append((block.text, []))
+    out: list[Relation] = []
+    for (section, parents, _), found in runs.items():
+        for label, items in found:
+            ents = list(dict.fromkeys(e for _, e in items))
+            if len(ents) < 2 or len(ents) > 8:
+                continue
+            owner = " ".join(parents[-2:]) if parents else (section[-1] if section else "")
+            owner = fold_same_length(f"{owner} {label}")
+            kinds = {records[e].kind for e in ents if e in records}
+            if any(w in owner for w in cues.option_parents) and len(kinds) == 1:
+                out.extend(table_alternatives(items, doc.path, "sibling-options"))
     return out
 
 

@@ -103,7 +103,10 @@ def parse_links(body: str) -> tuple[WikiLink, ...]:
 
 
 def parse_document(note: RawNote) -> Document:
-    front, offset, body, diags = split_front_matter(note.text, note.path)
+    # the loader already normalises line endings; a lone CR is a line break for
+    # markdown-it too, so lines are counted the same way here whoever calls us
+    text = note.text.replace("\r\n", "\n").replace("\r", "\n")
+    front, offset, body, diags = split_front_matter(text, note.path)
     tokens = markdown_parser().parse(body)
     blocks = _blocks(tokens)
     return Document(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import combinations, pairwise
 from typing import Any
 
@@ -39,6 +40,13 @@ class Context:
     parent_subject: str | None
     comparison: bool
     categories: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+
+
+@lru_cache(maxsize=4096)
+def literal(word: str) -> re.Pattern[str]:
+    """The compiled pattern of a literal cue word: ``re.escape`` plus ``re``'s own cache lookup
+    cost more than the search itself, and the same few hundred cues are searched per block."""
+    return re.compile(re.escape(word))
 
 
 def quote(text: str) -> str:
@@ -77,20 +85,21 @@ class Cues:
         self.positional_alt: list[str] = list(alt.get("positional", []))
         self.passive_services: frozenset[str] = frozenset(data.get("passive_categories", []))
         self.tool_categories: frozenset[str] = frozenset(data.get("tool_categories", []))
+        self.option_parents: tuple[str, ...] = tuple(data.get("option_parents", []))
         self.destination: frozenset[str] = frozenset(data.get("destination_cues", []))
         self.instrument: frozenset[str] = frozenset(parts.get("instrument", []))
 
     def find(self, relation: str, text: str) -> list[int]:
         """Offsets where a cue for ``relation`` starts in ``text``."""
-        spots = [m.start() for w in self.ja.get(relation, []) for m in re.finditer(re.escape(w), text)]
+        spots = [m.start() for w in self.ja.get(relation, []) if w in text for m in literal(w).finditer(text)]
         spots += [m.start() for p in self.en.get(relation, []) for m in p.finditer(text)]
         return sorted(set(spots))
 
     def find_spans(self, relation: str, text: str) -> list[tuple[int, int]]:
         """(offset, length) of each cue for ``relation``, longest first where they overlap."""
-        spans = [(m.start(), len(w)) for w in self.ja.get(relation, []) for m in re.finditer(re.escape(w), text)]
+        spans = [(m.start(), len(w)) for w in self.ja.get(relation, []) if w in text for m in literal(w).finditer(text)]
         spans += [(m.start(), m.end() - m.start()) for p in self.en.get(relation, []) for m in p.finditer(text)]
-        blocked = [(m.start(), m.end()) for w in self.blockers for m in re.finditer(re.escape(w), text)]
+        blocked = [(m.start(), m.end()) for w in self.blockers if w in text for m in literal(w).finditer(text)]
         out: list[tuple[int, int]] = []
         for st, ln in sorted(spans, key=lambda x: (x[0], -x[1])):
             if out and st < out[-1][0] + out[-1][1]:
