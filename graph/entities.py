@@ -25,7 +25,8 @@ DEF_BULLET = re.compile(r"^(?P<t>[^:：。、]{1,40}?)\s*[:：]\s*(?P<d>.*)$")
 NUMBERING = re.compile(r"^(?:\d+[.)．]|[①-⑳]|第\d+章|Step\s*\d+[:.]?)\s*")
 SERVICE_PHRASE = re.compile(
     r"(?<![A-Za-z0-9])(?:Amazon|AWS)(?:\s+(?:for|on|in|with|of|and|[A-Z0-9][A-Za-z0-9\-]*)){1,5}")
-GENERIC_SUFFIXES = ("サービス", "の機能", "機能", "タスク", "手法", " service", " feature")
+GENERIC_SUFFIXES = ("サービス", "の機能", "機能", "タスク", "手法", "問題", "モデル", "アルゴリズム", " service", " feature",
+                    " algorithm", " model", " problem")
 HIRAGANA = re.compile(r"[\u3041-\u3096]")
 HIRAGANA_RE = HIRAGANA
 HEADING_SPLIT = re.compile(r"\s+[–—\-]\s+|\s*[:：︓|｜]\s*")
@@ -63,6 +64,8 @@ def term_id(term: Term) -> str:
 
 def _clean(text: str) -> str:
     text = NUMBERING.sub("", text.strip())
+    # 「対数変換 log()」: a function name written after the term is notation, not name
+    text = re.sub(r"\s+`?[A-Za-z_][\w.]*\([^()]*\)`?$", "", text.strip(" *_`#-–—:："))
     return text.strip(" *_`#-–—:：")
 
 
@@ -145,7 +148,7 @@ class Resolver:
             return known
         k = key(surface)
         for rec in self.table.records.values():
-            if rec.origin == "notes" and k in {key(a) for a in rec.aliases}:
+            if rec.origin == "notes" and any(key(a) == k for a in rec.aliases):
                 return rec.id
         return None
 
@@ -183,9 +186,13 @@ class Resolver:
         if len(k) < 4 or not surface.isascii() or k in self.plain_words:
             return None
         hits = self._short_forms().get(k, [])
-        if len(hits) > 1 and self.note_context is not None:
+        if self.note_context is not None:
+            # only where the note names the platform: "Pipelines" in a SageMaker note
             around = self.note_context()
-            hits = [t for t in hits if slugify(t.parent) in around] or hits
+            named = [t for t in hits if slugify(t.parent) in around]
+            if len(hits) > 1 and not named:
+                self.pending_ambiguity = tuple(sorted(t.name for t in hits))
+            hits = named
         if len(hits) > 1:
             self.pending_ambiguity = tuple(sorted(t.name for t in hits))
         if len(hits) != 1:
@@ -225,6 +232,13 @@ class Resolver:
                                 note, line)
                     return eid
         self.pending_ambiguity = ()
+        for suffix in GENERIC_SUFFIXES:
+            if not suffix.isascii() and len(surface) >= 2:
+                eid = self.exact(surface + suffix)
+                if eid:
+                    self._merge(surface, eid, f"'{surface}' is '{surface + suffix}' without the generic suffix",
+                                note, line)
+                    return eid
         fz = self.fuzzy(surface) or self.short_form(surface)
         if self.pending_ambiguity and not fz:
             self.table.ambiguities.setdefault(surface, Ambiguity(surface, self.pending_ambiguity, note, line))
