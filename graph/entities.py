@@ -25,8 +25,8 @@ DEF_BULLET = re.compile(r"^(?P<t>[^:：。、]{1,40}?)\s*[:：]\s*(?P<d>.*)$")
 NUMBERING = re.compile(r"^(?:\d+[.)．]|[①-⑳]|第\d+章|Step\s*\d+[:.]?)\s*")
 SERVICE_PHRASE = re.compile(
     r"(?<![A-Za-z0-9])(?:Amazon|AWS)(?:\s+(?:for|on|in|with|of|and|[A-Z0-9][A-Za-z0-9\-]*)){1,5}")
-GENERIC_SUFFIXES = ("サービス", "の機能", "機能", "タスク", "手法", "問題", "モデル", "アルゴリズム", " service", " feature",
-                    " algorithm", " model", " problem")
+GENERIC_SUFFIXES = ("サービス", "の機能", "機能", "タスク", "手法", "問題", "モデル", "アルゴリズム",
+                    " service", " feature", " algorithm", " model", " problem")
 HIRAGANA = re.compile(r"[\u3041-\u3096]")
 HIRAGANA_RE = HIRAGANA
 HEADING_SPLIT = re.compile(r"\s+[–—\-]\s+|\s*[:：︓|｜]\s*")
