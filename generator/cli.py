@@ -3,20 +3,44 @@
 A thin adapter: ``build`` and ``serve`` run MkDocs with the ``knowledge-graph`` plugin
 (the project's ``mkdocs.yml`` if there is one, otherwise a built-in configuration);
 ``export`` and ``check`` call the graph builder directly.
+
+``build`` never leaves a half-written site: MkDocs builds into a fresh folder beside the
+target, and only when that succeeded (``--strict`` included) are the changed files moved
+into the site, unchanged files left untouched (same bytes, same modification time) and
+files of pages that no longer exist removed. A failed build leaves the previous site as
+it was. The notes folder is only ever read.
 """
 
 from __future__ import annotations
 
 import argparse
+import filecmp
 import json
+import logging
 import os
+import shutil
 import sys
+import tempfile
+import traceback
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from graph.build import build_graph
+from generator.pipeline import build_result
 from graph.export import to_json
 from graph.vocabulary import VocabularyError
+
+#: Fixed build time for reproducible output (the gzip header of sitemap.xml.gz, the
+#: sitemap's dates), unless the user sets SOURCE_DATE_EPOCH themselves.
+DEFAULT_SOURCE_DATE_EPOCH = "0"
+#: Files that show an existing folder is a built site kgsite may update.
+SITE_MARKERS = ("index.html", "sitemap.xml", "404.html")
+#: The parsed-notes cache folder the user chose, if any (default: ``.kgsite-cache`` beside the site).
+USER_CACHE_DIR = os.environ.get("KGSITE_CACHE_DIR", "")
+
+
+class UsageError(Exception):
+    """A request kgsite refuses because it could lose the user's files."""
 
 
 def default_config() -> Path:
@@ -32,7 +56,77 @@ def _config_path(arg: str | None) -> Path:
 
 def _mkdocs_args(args: argparse.Namespace) -> dict[str, object]:
     os.environ["KGSITE_NOTES"] = str(Path(args.notes).resolve())
+    os.environ.setdefault("SOURCE_DATE_EPOCH", DEFAULT_SOURCE_DATE_EPOCH)
     return {"config_file": str(_config_path(args.config))}
+
+
+def _setup_logging(verbose: bool = True) -> None:
+    """Show MkDocs' and the plugin's messages (diagnostics, the change report) on stderr."""
+    logger = logging.getLogger("mkdocs")
+    if not any(getattr(h, "_kgsite", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+        handler._kgsite = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO if verbose else logging.WARNING)
+    logger.propagate = False
+
+
+def check_site_dir(site: Path, notes: Path) -> None:
+    """Refuse a site folder whose cleaning would delete the notes or other files."""
+    site, notes = site.resolve(), notes.resolve()
+    if site == notes or site in notes.parents:
+        raise UsageError(f"the site folder {site} contains the notes folder {notes}; building there would "
+                         "replace your notes. Choose another --site-dir.")
+    if site.is_dir() and any(site.iterdir()) and not any((site / m).is_file() for m in SITE_MARKERS):
+        raise UsageError(f"{site} is not empty and does not look like a built site; kgsite replaces the "
+                         "content of the site folder, so it refuses to use this one. Choose another --site-dir "
+                         "or empty it.")
+
+
+@dataclass(frozen=True)
+class Published:
+    written: int
+    unchanged: int
+    removed: int
+
+
+def publish(built: Path, site: Path) -> Published:
+    """Move a successful build into ``site``, touching only what changed.
+
+    Each changed file is replaced atomically (``os.replace``), so a reader never sees half
+    a page; files whose bytes are the same keep their inode and modification time.
+    """
+    if not site.exists():
+        os.replace(built, site)
+        return Published(sum(1 for p in site.rglob("*") if p.is_file()), 0, 0)
+    written = unchanged = removed = 0
+    new_files = sorted(p.relative_to(built) for p in built.rglob("*") if p.is_file() or p.is_symlink())
+    for rel in new_files:
+        src, dst = built / rel, site / rel
+        if dst.is_file() and not dst.is_symlink() and filecmp.cmp(src, dst, shallow=False):
+            unchanged += 1
+            continue
+        for parent in reversed(dst.relative_to(site).parents):
+            p = site / parent
+            if p.exists() and not p.is_dir():
+                p.unlink()
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if dst.is_dir() and not dst.is_symlink():
+            shutil.rmtree(dst)
+        os.replace(src, dst)
+        written += 1
+    keep = set(new_files)
+    for p in sorted(site.rglob("*"), key=lambda q: len(q.parts), reverse=True):
+        rel = p.relative_to(site)
+        if p.is_file() or p.is_symlink():
+            if rel not in keep:
+                p.unlink()
+                removed += 1
+        elif p.is_dir() and not any(p.iterdir()):
+            p.rmdir()
+    shutil.rmtree(built, ignore_errors=True)
+    return Published(written, unchanged, removed)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -40,31 +134,60 @@ def cmd_build(args: argparse.Namespace) -> int:
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, ConfigurationError, PluginError
 
+    _setup_logging(not args.quiet)
     kwargs = _mkdocs_args(args)
+    config_file = Path(str(kwargs["config_file"]))
     if args.site_dir:
-        kwargs["site_dir"] = str(Path(args.site_dir).resolve())
+        site = Path(args.site_dir).resolve()
+    elif config_file.resolve() == default_config().resolve():
+        site = Path("site").resolve()  # never inside the installed package
+    else:
+        site = (config_file.resolve().parent / "site").resolve()
+    notes = Path(args.notes)
+    if not notes.is_dir():
+        raise FileNotFoundError(f"notes folder not found: {notes}. Point --notes at a folder of Markdown notes.")
+    check_site_dir(site, notes)
+    site.parent.mkdir(parents=True, exist_ok=True)
+    os.environ["KGSITE_CACHE_DIR"] = USER_CACHE_DIR or str(site.parent / ".kgsite-cache")
+    tmp = Path(tempfile.mkdtemp(prefix=f".{site.name}.kgsite-build-", dir=site.parent))
+    kwargs["site_dir"] = str(tmp)
     if args.strict:
         kwargs["strict"] = True
     try:
         cfg = load_config(**kwargs)  # type: ignore[arg-type]
         build(cfg)
     except (Abort, ConfigurationError, PluginError) as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
         print(f"kgsite: build failed: {exc}", file=sys.stderr)
+        if site.exists():
+            print(f"kgsite: the previous site in {site} was left as it was.", file=sys.stderr)
         return 1
-    print(f"kgsite: site written to {cfg.site_dir}")
+    except Exception:
+        shutil.rmtree(tmp, ignore_errors=True)
+        traceback.print_exc()
+        print("kgsite: build failed (a bug in kgsite or a template, see above)"
+              + (f"; the previous site in {site} was left as it was." if site.exists() else "."), file=sys.stderr)
+        return 1
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    pub = publish(tmp, site)
+    print(f"kgsite: site written to {site} ({pub.written} files written, {pub.unchanged} unchanged, "
+          f"{pub.removed} removed)")
     return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from mkdocs.commands.serve import serve
 
+    _setup_logging()
     kwargs = _mkdocs_args(args)
     serve(dev_addr=args.dev_addr, livereload=True, **kwargs)  # type: ignore[arg-type]
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    result = build_graph(Path(args.notes), tuple(args.vocabulary))
+    result, _, _ = build_result(Path(args.notes), tuple(args.vocabulary))
     text = to_json(result.graph)
     if args.output in (None, "-"):
         sys.stdout.write(text)
@@ -74,20 +197,32 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    result = build_graph(Path(args.notes), tuple(args.vocabulary))
+    """Everything the user may want to fix or veto, each with file:line."""
+    result, _, _ = build_result(Path(args.notes), tuple(args.vocabulary))
     g = result.graph
+    diags = result.diagnostics
+    ambiguous = [d for d in diags if d.code.startswith("ambiguous")]
+    dangling = [d for d in diags if d.code == "dangling-link"]
+    problems = [d for d in diags if d not in ambiguous and d not in dangling]
     if args.json:
-        print(json.dumps({"diagnostics": g.graph["diagnostics"], "merges": g.graph["merges"]},
-                         ensure_ascii=False, indent=1))
+        print(json.dumps({"merges": g.graph["merges"],
+                          "ambiguous": [d.__dict__ for d in ambiguous],
+                          "dangling": [d.__dict__ for d in dangling],
+                          "diagnostics": [d.__dict__ for d in diags]}, ensure_ascii=False, indent=1))
     else:
         print(f"merges ({len(g.graph['merges'])}): non-exact spellings merged into one entity; "
               "veto one in your vocabulary file with `veto: [[surface, name]]`.")
         for m in g.graph["merges"]:
             print(f"  {m['note']}:{m['line']}: '{m['surface']}' -> {m['entity']} ({m['reason']})")
-        print(f"diagnostics ({len(result.diagnostics)}):")
-        for d in result.diagnostics:
-            print("  " + d.format())
-    return 1 if any(d.level == "error" for d in result.diagnostics) else 0
+        for title, items in ((f"ambiguous ({len(ambiguous)}): names that match more than one note or entity",
+                              ambiguous),
+                             (f"dangling links ({len(dangling)}): wikilinks to notes that do not exist", dangling),
+                             (f"problems ({len(problems)}):", problems)):
+            print(title)
+            for d in items:
+                print("  " + d.format())
+    failing = {"error", "warning"} if args.strict else {"error"}
+    return 1 if any(d.level in failing for d in diags) else 0
 
 
 def parser() -> argparse.ArgumentParser:
@@ -101,9 +236,10 @@ def parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("build", help="build the site")
     b.add_argument("--notes", required=True)
-    b.add_argument("--site-dir", default=None)
-    b.add_argument("--strict", action="store_true", help="fail on warnings")
+    b.add_argument("--site-dir", default=None, help="output folder (default: ./site)")
+    b.add_argument("--strict", action="store_true", help="fail on warnings (the previous site is kept)")
     b.add_argument("--config", default=None, help="mkdocs.yml to use (default: ./mkdocs.yml or built-in)")
+    b.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
     b.set_defaults(func=cmd_build)
     s = sub.add_parser("serve", help="serve the site and rebuild when notes change")
     s.add_argument("--notes", required=True)
@@ -118,6 +254,7 @@ def parser() -> argparse.ArgumentParser:
     ch = sub.add_parser("check", help="list merges, ambiguous terms and problems with file:line")
     notes_args(ch)
     ch.add_argument("--json", action="store_true")
+    ch.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
     ch.set_defaults(func=cmd_check)
     return p
 
@@ -126,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except (FileNotFoundError, VocabularyError) as exc:
+    except (FileNotFoundError, VocabularyError, UsageError) as exc:
         print(f"kgsite: {exc}", file=sys.stderr)
         return 2
 

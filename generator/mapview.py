@@ -18,9 +18,12 @@ from typing import Any
 import networkx as nx
 from pyvis.network import Network
 
+from generator.layout import layout
 from generator.paths import Layout
 
-KIND_SHAPES = {"service": "box", "concept": "ellipse", "note": "diamond"}
+#: Fixed-size shapes with the label beneath: labels drawn inside boxes grow the boxes and
+#: make hundreds of nodes overlap; these keep the overview readable.
+KIND_SHAPES = {"service": "square", "concept": "dot", "note": "diamond"}
 CATEGORY_COLORS = [
     "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
     "#9c755f", "#bab0ac", "#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#17becf",
@@ -35,14 +38,29 @@ RELATION_STYLES = {
 MAP_RELATIONS = tuple(RELATION_STYLES)
 
 
-def vis_network_js() -> bytes:
-    """The vis-network build shipped inside the pyvis wheel (no CDN)."""
+VIS_VERSION = "9.1.2"
+
+
+def _vis_file(name: str) -> bytes:
+    """A file of the vis-network build shipped inside the pyvis wheel (no CDN): the
+    version pyvis 0.3.2 itself uses, else the newest one the wheel carries."""
     import pyvis
 
-    base = Path(pyvis.__file__).parent
-    for candidate in sorted(base.glob("lib/vis-*/vis-network.min.js"), reverse=True):
+    base = Path(pyvis.__file__).parent / "lib"
+    preferred = base / f"vis-{VIS_VERSION}" / name
+    if preferred.is_file():
+        return preferred.read_bytes()
+    for candidate in sorted(base.glob(f"vis-*/{name}"), reverse=True):
         return candidate.read_bytes()
-    raise FileNotFoundError("vis-network.min.js not found in the pyvis package; reinstall pyvis>=0.3.2.")
+    raise FileNotFoundError(f"{name} not found in the pyvis package; reinstall pyvis>=0.3.2.")
+
+
+def vis_network_js() -> bytes:
+    return _vis_file("vis-network.min.js")
+
+
+def vis_network_css() -> bytes:
+    return _vis_file("vis-network.css")
 
 
 def static_asset(name: str) -> bytes:
@@ -51,23 +69,8 @@ def static_asset(name: str) -> bytes:
 
 def compute_layout(graph: nx.MultiDiGraph, previous: dict[str, tuple[float, float]] | None = None,
                    seed: int = 7) -> dict[str, tuple[float, float]]:
-    """Deterministic positions: seeded, and starting from the previous build's positions."""
-    simple = nx.Graph()
-    simple.add_nodes_from(sorted(graph.nodes))
-    for s, t in sorted({tuple(sorted((str(s), str(t)))) for s, t in graph.edges()}):
-        simple.add_edge(s, t)
-    n = simple.number_of_nodes()
-    if n == 0:
-        return {}
-    init = None
-    if previous:
-        known = {k: v for k, v in previous.items() if k in simple}
-        if known:
-            init = {node: known.get(node, _ring(i, n)) for i, node in enumerate(sorted(simple.nodes))}
-    iterations = 50 if n <= 1500 else 25
-    pos = nx.spring_layout(simple, seed=seed, pos=init, iterations=iterations, k=1.6 / math.sqrt(n))
-    scale = 120.0 * math.sqrt(n)
-    return {str(k): (round(float(v[0]) * scale, 1), round(float(v[1]) * scale, 1)) for k, v in pos.items()}
+    """Deterministic positions, reusing the previous build's; see :func:`generator.layout.layout`."""
+    return layout(graph, previous, seed)
 
 
 def _ring(i: int, n: int) -> tuple[float, float]:
@@ -93,7 +96,8 @@ def build_network(graph: nx.MultiDiGraph, layout: Layout, positions: dict[str, t
         title = f"{d['name']}\n{kind} · {d.get('category', '')}"
         net.add_node(node, label=str(d["name"]), title=title, x=x, y=y, shape=KIND_SHAPES[kind],
                      color=colors[str(d.get("category") or "")], size=size,
-                     kind=kind, category=str(d.get("category") or ""), aliases=list(d.get("aliases", [])),
+                     kind=kind, category=str(d.get("category") or ""),
+                     aliases=sorted({*map(str, d.get("aliases", [])), *map(str, d.get("vocabulary_aliases", []))}),
                      url=page.removesuffix(".md"), physics=False)
     for s, t, k in sorted(graph.edges(keys=True), key=lambda e: (str(e[0]), str(e[1]), str(e[2]))):
         style = RELATION_STYLES.get(k)

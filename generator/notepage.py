@@ -12,6 +12,7 @@ import posixpath
 import re
 from collections import defaultdict
 from typing import Any
+from urllib.parse import quote, unquote
 
 import networkx as nx
 import yaml
@@ -71,9 +72,15 @@ def _front_matter(doc: Document) -> str:
 MD_LINK_TARGET = re.compile(r"(!?)\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 
 
-def _relative_links(line: str, source: str, existing: set[str], missing: list[tuple[str, str]]) -> str:
-    """Relative links to files that are not in the vault would be broken links (and fail
-    ``--strict``); they are shown as text marked missing, and reported."""
+def _relative_links(line: str, source: str, existing: set[str], missing: list[tuple[str, str]],
+                    page: str = "", layout: Layout | None = None) -> str:
+    """Relative links between vault files point at where those files are published.
+
+    A link to another note goes to that note's page (whose path may differ from the file
+    name, see :mod:`generator.paths`); a link to an image or other file goes to its copy
+    under the notes folder. Links to files that are not in the vault would be broken
+    (and fail ``--strict``): they are shown as text marked missing, and reported.
+    """
     if "](" not in line:
         return line
 
@@ -81,10 +88,14 @@ def _relative_links(line: str, source: str, existing: set[str], missing: list[tu
         bang, text, target = m.group(1), m.group(2), m.group(3)
         if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:|^#|^/", target):
             return m.group(0)
-        path = posixpath.normpath(posixpath.join(posixpath.dirname(source), target.split("#")[0]))
-        from urllib.parse import unquote
-        if unquote(path) in existing:
-            return m.group(0)
+        bare, _, frag = target.partition("#")
+        path = posixpath.normpath(posixpath.join(posixpath.dirname(source), unquote(bare)))
+        if path in existing:
+            if layout is None:
+                return m.group(0)
+            dest = layout.note(path) if path.endswith(".md") else layout.vault_file(path)
+            href = quote(rel(page, dest)) + (f"#{frag}" if frag else "")
+            return f"{bang}[{text}]({href})"
         missing.append((target, source))
         label = html.escape(text or target)
         icon = "🖼 " if bang else ""
@@ -124,9 +135,11 @@ def render_note(doc: Document, text: str, graph: nx.MultiDiGraph, layout: Layout
             out.append(line)
             continue
         line = _zenn(line)
-        line = _wikilinks(line, doc.path, page, layout, lookup)
+        # Markdown links first: the wikilinks' output already points at pages, not vault files
         if existing is not None:
-            line = _relative_links(line, doc.path, existing, missing if missing is not None else [])
+            line = _relative_links(line, doc.path, existing, missing if missing is not None else [], page,
+                                   layout)
+        line = _wikilinks(line, doc.path, page, layout, lookup, existing)
         line = BLOCK_ID.sub(lambda m: f' <a id="^{m.group(1)}"></a>', line)
         # every line of a block carries its mentions; anchors go on a block's first line
         line = _link_line(line, _mentions_for(lineno, mentions, block_lines))
@@ -176,7 +189,17 @@ def _zenn(line: str) -> str:
     return line
 
 
-def _wikilinks(line: str, source: str, page: str, layout: Layout, lookup: dict[str, str]) -> str:
+def _vault_file(target: str, source: str, existing: set[str]) -> str | None:
+    """An attachment named by a wikilink: relative to the note, from the vault root, or by name."""
+    for cand in (posixpath.normpath(posixpath.join(posixpath.dirname(source), target)), target):
+        if cand in existing:
+            return cand
+    by_name = sorted(p for p in existing if posixpath.basename(p) == posixpath.basename(target))
+    return by_name[0] if by_name else None
+
+
+def _wikilinks(line: str, source: str, page: str, layout: Layout, lookup: dict[str, str],
+               existing: set[str] | None = None) -> str:
     if "[[" not in line:
         return line
 
@@ -186,14 +209,19 @@ def _wikilinks(line: str, source: str, page: str, layout: Layout, lookup: dict[s
         text = (label or target.split("/")[-1] or anchor.lstrip("^")).strip()
         shown = text.replace("[", "\\[").replace("]", "\\]")
         dest = resolve_link(target, source, lookup)
+        if dest is None and existing and posixpath.splitext(target)[1] not in ("", ".md"):
+            found = _vault_file(target, source, existing)
+            if found is not None:
+                href = quote(rel(page, layout.vault_file(found)))
+                return f"![{shown}]({href})" if embed else f"[{shown}]({href})"
         if dest is None:
             return (f'<span class="kg-missing" title="{html.escape("ノートがありません: " + target)}">'
                     f"{html.escape(text)}</span>")
         frag = ""
         if anchor:
             frag = "#" + (anchor if anchor.startswith("^") else heading_slug(anchor))
-        href = rel(page, layout.note(dest)) if dest != source else ""
+        href = quote(rel(page, layout.note(dest))) if dest != source else ""
         prefix = "↪ " if embed else ""
-        return f"{prefix}[{shown}](<{href}{frag}>)"
+        return f"{prefix}[{shown}]({href}{frag})"
 
     return WIKILINK.sub(repl, line)

@@ -1,17 +1,30 @@
-"""The one build function the plugin and the CLI share: notes folder to generated site."""
+"""The one build function the plugin and the CLI share: notes folder to generated site.
+
+It writes nothing into the notes folder, ever. Parsed notes are cached by content hash
+(in memory for the life of the process, and in ``cache_dir`` between builds when one is
+given), so a rebuild after a one-note edit re-parses one note. Each build is compared
+with the previous one (:mod:`generator.changes`).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
+import hashlib
+import posixpath
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from pathlib import Path, PurePosixPath
 
+from generator.changes import CHANGES_FILE, SNAPSHOT_FILE, Changes, Snapshot, compare, write_json
 from generator.site import GeneratedSite, SiteOptions, generate
 from graph.build import BuildResult, ParseCache, build_from_notes
-from graph.loading import read_vault
-from graph.vocabulary import load_vocabulary
+from graph.cache import DiskParseCache, cache_version
+from graph.loading import SKIP_DIRS, load_vault
+from graph.model import Diagnostic, Document
+from graph.vocabulary import builtin_dir, load_vocabulary
 
 _CACHES: dict[str, ParseCache] = {}
 _POSITIONS: dict[str, dict[str, tuple[float, float]]] = {}
+_SNAPSHOTS: dict[str, Snapshot] = {}
 
 
 @dataclass(frozen=True)
@@ -19,19 +32,128 @@ class Built:
     result: BuildResult
     site: GeneratedSite
     texts: dict[str, str]
+    changes: Changes | None = None
+    reparsed: tuple[str, ...] = ()
 
 
-def build_site(notes_dir: Path, vocabulary: tuple[str, ...] = (), options: SiteOptions | None = None,
-               exclude: tuple[Path, ...] = ()) -> Built:
-    """Read the vault, build the graph, render every page; writes nothing."""
+def vocabulary_digest(vocabulary: tuple[str, ...]) -> str:
+    """A hash of every vocabulary file's bytes (built-in and the user's)."""
+    h = hashlib.sha256()
+    for path in [*(Path(v) for v in vocabulary), *sorted(builtin_dir().glob("*.yml"))]:
+        h.update(str(path.name).encode() + b"\0")
+        try:
+            h.update(path.read_bytes())
+        except OSError:
+            h.update(b"missing")
+    return h.hexdigest()
+
+
+def _cache(notes_dir: Path, vocabulary: tuple[str, ...], cache_dir: Path | None) -> ParseCache:
+    vdigest = vocabulary_digest(vocabulary)
+    if cache_dir is None:
+        key = f"{notes_dir.resolve()}\0{vdigest}"
+        return _CACHES.setdefault(key, ParseCache())
+    key = f"{notes_dir.resolve()}\0{cache_dir.resolve()}\0{vdigest}"
+    cache = _CACHES.get(key)
+    if cache is None:
+        cache = _CACHES[key] = DiskParseCache(root=cache_dir.resolve(), version=cache_version(vdigest))
+    return cache
+
+
+def link_diagnostics(docs: tuple[Document, ...]) -> list[Diagnostic]:
+    """Wikilinks naming a note that exists in several folders (``[[same]]`` with
+    ``a/same.md`` and ``b/same.md``): the link goes to the first; say so, and how to choose."""
+    by_name: dict[str, list[str]] = defaultdict(list)
+    stems = set()
+    for doc in docs:
+        stem = PurePosixPath(doc.path).with_suffix("").as_posix()
+        by_name[PurePosixPath(stem).name.casefold()].append(doc.path)
+        stems.add(stem.casefold())
+    out = []
+    for doc in docs:
+        for link in doc.links:
+            target = link.target.strip().removesuffix(".md")
+            if not target or "/" in target or target.casefold() in stems:
+                continue
+            paths = sorted(by_name.get(target.casefold(), []))
+            if len(paths) > 1:
+                out.append(Diagnostic("warning", "ambiguous-link",
+                                      f"[[{link.target}]] matches {len(paths)} notes ({', '.join(paths)}); "
+                                      f"linked to {paths[0]}. Write the folder, e.g. "
+                                      f"[[{posixpath.splitext(paths[-1])[0]}]], to choose.",
+                                      doc.path, link.line))
+    return out
+
+
+def build_result(notes_dir: Path, vocabulary: tuple[str, ...] = (), exclude: tuple[Path, ...] = (),
+                 cache_dir: Path | None = None) -> tuple[BuildResult, dict[str, str], tuple[str, ...]]:
+    """Notes to graph, with every diagnostic (skipped files, ambiguous links) included.
+
+    Returns the result, the decoded texts by note path, and the notes parsed afresh.
+    """
     if not notes_dir.is_dir():
         raise FileNotFoundError(f"notes folder not found: {notes_dir}. Point --notes (or the plugin's "
                                 f"'notes' option) at a folder of Markdown notes.")
+    cache = _cache(notes_dir, vocabulary, cache_dir)
+    vault = load_vault(notes_dir, exclude)
+    known = set(cache.docs)
+    start = len(cache.parsed) if isinstance(cache, DiskParseCache) else 0
+    result = build_from_notes(list(vault.notes), load_vocabulary(vocabulary), cache)
+    if isinstance(cache, DiskParseCache):
+        reparsed = tuple(cache.parsed[start:])
+        cache.prune_disk({(n.path, n.digest) for n in vault.notes})
+    else:
+        reparsed = tuple(n.path for n in vault.notes if (n.path, n.digest) not in known)
+    extra = [*vault.skipped, *link_diagnostics(result.documents)]
+    if extra:
+        diags = sorted((*result.diagnostics, *extra), key=lambda d: (d.note, d.line, d.code, d.message))
+        result.graph.graph["diagnostics"] = [d.__dict__ for d in diags]
+        result = replace(result, diagnostics=tuple(diags))
+    return result, {n.path: n.text for n in vault.notes}, reparsed
+
+
+def _vault_files(notes_dir: Path, exclude: tuple[Path, ...]) -> set[str]:
+    excluded = {p.resolve() for p in exclude}
+    out = set()
+    for p in notes_dir.rglob("*"):
+        rel = p.relative_to(notes_dir)
+        if any(part in SKIP_DIRS or part.startswith(".") for part in rel.parts[:-1]):
+            continue
+        if excluded and any(parent in excluded for parent in p.resolve().parents):
+            continue
+        if p.is_file():
+            out.add(rel.as_posix())
+    return out
+
+
+def build_site(notes_dir: Path, vocabulary: tuple[str, ...] = (), options: SiteOptions | None = None,
+               exclude: tuple[Path, ...] = (), cache_dir: Path | None = None, keep_layout: bool = False) -> Built:
+    """Read the vault, build the graph, render every page; writes only into ``cache_dir``.
+
+    ``keep_layout`` (while serving) starts the map layout from the previous build's
+    positions so the map does not jump on each edit; a plain build always starts from
+    the seeded layout, so the same notes give the same map.
+    """
+    result, texts, reparsed = build_result(notes_dir, vocabulary, exclude, cache_dir)
     key = str(notes_dir.resolve())
-    cache = _CACHES.setdefault(key, ParseCache())
-    raw = read_vault(notes_dir, exclude)
-    result = build_from_notes(raw, load_vocabulary(vocabulary), cache)
-    files = {p.relative_to(notes_dir).as_posix() for p in notes_dir.rglob("*") if p.is_file()}
-    site = generate(result, {n.path: n.text for n in raw}, options, _POSITIONS.get(key), files)
-    _POSITIONS[key] = site.positions
-    return Built(result, site, {n.path: n.text for n in raw})
+    opts = options or SiteOptions()
+    entities = [(str(n), str(d["kind"])) for n, d in result.graph.nodes(data=True) if d["kind"] != "note"]
+    opts = replace(opts, layout=opts.layout.with_pages([d.path for d in result.documents], entities))
+    site = generate(result, texts, opts, _POSITIONS.get(key) if keep_layout else None,
+                    _vault_files(notes_dir, exclude))
+    if keep_layout:
+        _POSITIONS[key] = site.positions
+    snap = Snapshot.of(result.graph, [d.format() for d in result.diagnostics])
+    skey = f"{key}\0{cache_dir}"
+    before = _SNAPSHOTS.get(skey)
+    if before is None and cache_dir is not None:
+        before = Snapshot.load(cache_dir / SNAPSHOT_FILE)
+    changes = compare(before, snap, reparsed)
+    _SNAPSHOTS[skey] = snap
+    if cache_dir is not None:
+        try:
+            write_json(cache_dir / SNAPSHOT_FILE, snap.to_json())
+            write_json(cache_dir / CHANGES_FILE, changes.to_json())
+        except OSError:
+            pass
+    return Built(result, site, texts, changes, reparsed)

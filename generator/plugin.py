@@ -7,6 +7,7 @@ Diagnostics become MkDocs warnings, which ``--strict`` turns into a failed build
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -15,33 +16,49 @@ from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
 from generator.paths import Layout
 from generator.pipeline import Built, build_site
+from generator.search import postprocess
 from generator.site import SiteOptions, stats_markdown
+from graph.cache import default_cache_dir
 from graph.vocabulary import VocabularyError
 
 log = get_plugin_logger(__name__)
 STATS_MARKER = "<!-- kgsite:stats -->"
 
 
-class KnowledgeGraphConfig(Config):
+class KnowledgeGraphConfig(Config):  # type: ignore[no-untyped-call]
     notes = c.Type(str, default="docs/notes")
     vocabulary = c.ListOfItems(c.Type(str), default=[])
     prefix = c.Type(str, default="")
     templates = c.Type(str, default="")
     map = c.Type(bool, default=True)
+    #: parsed-notes cache between builds; "" = ``.kgsite-cache`` beside the site folder
+    cache_dir = c.Type(str, default="")
 
 
-class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):
+class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no-untyped-call]
     supports_multiple_instances = False
 
     def __init__(self) -> None:
         self.built: Built | None = None
         self.notes_dir = Path()
+        self.serving = False
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        # While serving, MkDocs builds into a temporary folder: cache in memory only.
+        self.serving = command == "serve"
+
+    def _cache_dir(self, config: MkDocsConfig) -> Path | None:
+        if self.serving:
+            return None
+        if self.config.cache_dir:
+            return (self._base(config) / self.config.cache_dir).resolve()
+        return Path(os.environ.get("KGSITE_CACHE_DIR") or default_cache_dir(Path(config.site_dir)))
 
     def _base(self, config: MkDocsConfig) -> Path:
         return Path(config.config_file_path or ".").resolve().parent
@@ -54,7 +71,16 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):
         css = Layout(self.config.prefix).asset("kgsite.css")
         if css not in config.extra_css:
             config.extra_css.append(css)
+        search_js = Layout(self.config.prefix).asset("kgsite-search.js")
+        if search_js not in [str(x) for x in config.extra_javascript]:
+            config.extra_javascript.append(search_js)  # type: ignore[arg-type]
         return config
+
+    @event_priority(-100)  # after the search plugin wrote its index
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        """Japanese-aware search index: see :mod:`generator.search`."""
+        if self.built is not None:
+            postprocess(Path(config.site_dir), self.built.site.search_terms, config.use_directory_urls)
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         docs_dir = Path(config.docs_dir).resolve()
@@ -68,7 +94,8 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):
                               templates=str(self._base(config) / self.config.templates) if self.config.templates
                               else "", map=self.config.map)
         try:
-            self.built = build_site(self.notes_dir, vocab, options, exclude=(Path(config.site_dir).resolve(),))
+            self.built = build_site(self.notes_dir, vocab, options, exclude=(Path(config.site_dir).resolve(),),
+                                    cache_dir=self._cache_dir(config), keep_layout=self.serving)
         except (FileNotFoundError, VocabularyError) as exc:
             raise PluginError(str(exc)) from exc
         for d in self.built.result.diagnostics:
@@ -78,11 +105,14 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):
                 log.warning(d.format())
         for target, source in self.built.site.missing_links:
             log.info(f"{source}: links to '{target}', which is not in the notes folder; shown as text.")
+        if self.built.changes is not None:
+            for line in self.built.changes.lines():
+                log.info(line)
         if notes_rel:
             for f in list(files):
-                if f.src_uri == notes_rel or f.src_uri.startswith(notes_rel + "/"):
-                    if f.src_uri.endswith(".md"):
-                        files.remove(f)
+                inside = f.src_uri == notes_rel or f.src_uri.startswith(notes_rel + "/")
+                if inside and f.src_uri.endswith(".md"):
+                    files.remove(f)
         else:
             self._copy_note_assets(files, config, layout)
         for path, content in sorted(self.built.site.pages.items()):
@@ -92,6 +122,10 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):
             files.append(File.generated(config, path, content=content, inclusion=InclusionLevel.NOT_IN_NAV))
         for path, data in sorted(self.built.site.assets.items()):
             files.append(File.generated(config, path, content=data))
+        if self.serving and self.built.changes is not None:
+            # what the last edit changed, at /kgsite-changes.json of the preview
+            report = json.dumps(self.built.changes.to_json(), ensure_ascii=False, indent=1, sort_keys=True)
+            files.append(File.generated(config, "kgsite-changes.json", content=report))
         return files
 
     def _copy_note_assets(self, files: Files, config: MkDocsConfig, layout: Layout) -> None:
@@ -99,7 +133,7 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):
         for path in sorted(self.notes_dir.rglob("*")):
             rel = path.relative_to(self.notes_dir)
             if path.is_file() and path.suffix.lower() != ".md" and not any(p.startswith(".") for p in rel.parts):
-                uri = f"{layout.notes_dir}/{rel.as_posix()}"
+                uri = layout.vault_file(rel.as_posix())
                 if files.get_file_from_path(uri) is None:
                     files.append(File.generated(config, uri, abs_src_path=str(path)))
 

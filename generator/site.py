@@ -11,11 +11,12 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from generator.mapview import compute_layout, graph_data_js, static_asset, vis_network_js
+from generator.mapview import (category_colors, compute_layout, graph_data_js, static_asset, vis_network_css,
+                               vis_network_js)
 from generator.notepage import render_note
 from generator.paths import Layout, rel, url_rel
 from generator.render import environment
-from generator.views import entity_nodes, entity_view, index_view, relations_view, stats
+from generator.views import all_aliases, entity_nodes, entity_view, index_view, relations_view, stats
 from graph.build import BuildResult
 
 
@@ -33,6 +34,8 @@ class GeneratedSite:
     assets: dict[str, bytes]
     positions: dict[str, tuple[float, float]]
     missing_links: list[tuple[str, str]] = field(default_factory=list)
+    #: entity page (docs-relative .md) -> its name and aliases, for the search index
+    search_terms: dict[str, list[str]] = field(default_factory=dict)
 
     def digest(self) -> str:
         h = hashlib.sha256()
@@ -55,21 +58,28 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
     def urls(page: str) -> dict[str, str]:
         u = opts.use_directory_urls
         return {"vis_url": url_rel(page, layout.asset("vis-network.min.js"), u),
+                "vis_css_url": url_rel(page, layout.asset("vis-network.css"), u),
                 "data_url": url_rel(page, layout.asset("graph-data.js"), u),
                 "js_url": url_rel(page, layout.asset("kgsite.js"), u),
                 "map_url": url_rel(page, layout.index("map.md").removesuffix(".md") + ("/" if u else ".html"), u),
                 "root": url_rel(page, "", u).rstrip("/") or ".", "dir_urls": "1" if u else "0"}
 
+    positions = compute_layout(graph, previous_positions) if opts.map else {}
+    colors = category_colors(graph)
+    search_terms: dict[str, list[str]] = {}
     entity_tpl = env.get_template("entity.md.j2")
     for node in entity_nodes(graph):
         kind = graph.nodes[node]["kind"]
         page = layout.entity(node, kind)
-        pages[page] = entity_tpl.render(e=entity_view(graph, node, layout), **urls(page))
+        pages[page] = entity_tpl.render(e=entity_view(graph, node, layout, colors), **urls(page))
+        search_terms[page] = [str(graph.nodes[node]["name"]), *all_aliases(graph.nodes[node])]
 
-    for kind, name, title in (("service", "services/index.md", "サービス"), ("concept", "concepts/index.md", "概念")):
+    for kind, name, title, intro in (
+            ("service", "services/index.md", "サービス", "カテゴリ別の AWS サービス一覧です。"),
+            ("concept", "concepts/index.md", "概念", "カテゴリ別の用語集です。説明は語彙ファイルかノートの定義文から。")):
         page = layout.index(name)
         pages[page] = env.get_template("entity_index.md.j2").render(
-            view=index_view(graph, kind, layout, page), title=title)
+            view=index_view(graph, kind, layout, page), title=title, intro=intro)
     page = layout.index("relations.md")
     pages[page] = env.get_template("relations.md.j2").render(rows=relations_view(graph, layout, page))
 
@@ -93,14 +103,15 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
     pages[index_page] = env.get_template("notes_index.md.j2").render(
         notes=sorted(notes, key=lambda n: (n["title"].casefold(), n["href"])))
 
-    positions = compute_layout(graph, previous_positions) if opts.map else {}
     page = layout.index("map.md")
     pages[page] = env.get_template("map.md.j2").render(**urls(page))
     assets[layout.asset("graph-data.js")] = graph_data_js(graph, layout, positions).encode("utf-8")
     assets[layout.asset("vis-network.min.js")] = vis_network_js()
+    assets[layout.asset("vis-network.css")] = vis_network_css()
     assets[layout.asset("kgsite.js")] = static_asset("kgsite.js")
     assets[layout.asset("kgsite.css")] = static_asset("kgsite.css")
-    return GeneratedSite(pages, assets, positions, sorted(set(missing)))
+    assets[layout.asset("kgsite-search.js")] = static_asset("kgsite-search.js")
+    return GeneratedSite(pages, assets, positions, sorted(set(missing)), search_terms)
 
 
 def stats_markdown(result: BuildResult) -> str:

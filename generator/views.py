@@ -6,26 +6,45 @@ list has a stable order (the same notes give the same pages byte for byte).
 
 from __future__ import annotations
 
+import json
+import math
 from collections import Counter, defaultdict
 from typing import Any
 
 import networkx as nx
 
+from generator.mapview import KIND_SHAPES, RELATION_STYLES
 from generator.paths import Layout, rel
+
+#: Most nodes a page's local graph shows: the 1-hop neighbours first, then 2-hop ones.
+LOCAL_LIMIT = 40
 
 RELATION_LABELS = {
     ("uses", "out"): "使う (uses)",
     ("uses", "in"): "使われる (used by)",
     ("monitors", "out"): "監視する (monitors)",
     ("monitors", "in"): "監視される (monitored by)",
-    ("alternative-to", "out"): "代替・比較 (alternative to)",
-    ("alternative-to", "in"): "代替・比較 (alternative to)",
+    ("alternative-to", "out"): "代替・比較 (alternatives)",
+    ("alternative-to", "in"): "代替・比較 (alternatives)",
     ("part-of", "out"): "一部である (part of)",
-    ("part-of", "in"): "構成要素 (has part)",
+    ("part-of", "in"): "構成要素 (has parts)",
 }
 RELATION_ORDER = ["uses", "monitors", "alternative-to", "part-of"]
 KIND_LABELS = {"service": "サービス", "concept": "概念", "note": "ノート"}
 ENTITY_KINDS = ("service", "concept")
+
+
+def all_aliases(data: dict[str, Any]) -> list[str]:
+    """Every other name of an entity: the vocabulary's (JA and EN) first, then the spellings
+    the notes used; the canonical name and exact repeats are left out."""
+    seen = {str(data["name"]).casefold()}
+    out = []
+    for a in [*data.get("vocabulary_aliases", []), *sorted(data.get("aliases", []))]:
+        a = str(a)
+        if a.casefold() not in seen:
+            seen.add(a.casefold())
+            out.append(a)
+    return out
 
 
 def entity_nodes(graph: nx.MultiDiGraph) -> list[str]:
@@ -37,7 +56,9 @@ def _evidence(page: str, layout: Layout, graph: nx.MultiDiGraph, evs: list[dict[
     out = []
     for ev in evs:
         if not ev.get("note"):
-            out.append({"quote": ev.get("quote", ""), "rule": ev.get("rule", ""), "href": "", "where": ""})
+            # facts from the vocabulary files (e.g. part-of) have no sentence to quote
+            out.append({"quote": ev.get("quote", ""), "rule": ev.get("rule", ""), "href": "",
+                        "where": "語彙ファイル" if not ev.get("quote") else ""})
             continue
         nid = "note:" + ev["note"]
         title = graph.nodes[nid]["name"] if nid in graph else ev["note"]
@@ -47,7 +68,89 @@ def _evidence(page: str, layout: Layout, graph: nx.MultiDiGraph, evs: list[dict[
     return out
 
 
-def entity_view(graph: nx.MultiDiGraph, node: str, layout: Layout) -> dict[str, Any]:
+def page_url(graph: nx.MultiDiGraph, node: str, layout: Layout) -> str:
+    """A node's page as a site-relative path without ``.md`` (the map's ``url`` field)."""
+    d = graph.nodes[node]
+    page = layout.note(d["path"]) if d["kind"] == "note" else layout.entity(node, d["kind"])
+    return page.removesuffix(".md")
+
+
+def local_graph(graph: nx.MultiDiGraph, node: str, layout: Layout, colors: dict[str, str],
+                limit: int = LOCAL_LIMIT) -> dict[str, Any]:
+    """The neighbourhood (1–2 hops over typed relations) a page draws with the shared vis-network.
+
+    Only this small blob goes into the page; the library itself is one shared asset. The
+    layout is radial around the page's entity (see :func:`_radial`), not the full map's:
+    a zoom into the big map puts the neighbours wherever the whole graph pushed them.
+    """
+    def neighbours(n: str) -> list[str]:
+        found = {t for _, t, k in graph.out_edges(n, keys=True) if k in RELATION_ORDER}
+        found |= {s for s, _, k in graph.in_edges(n, keys=True) if k in RELATION_ORDER}
+        return sorted(found - {n})
+
+    hops = {node: 0}
+    frontier = [node]
+    for hop in (1, 2):
+        nxt = []
+        for n in frontier:
+            for o in neighbours(n):
+                if o not in hops and len(hops) < limit:
+                    hops[o] = hop
+                    nxt.append(o)
+        frontier = nxt
+    radial = _radial(hops, neighbours)
+    nodes = []
+    for n in sorted(hops):
+        d = graph.nodes[n]
+        x, y = radial[n]
+        nodes.append({"id": n, "label": str(d["name"]), "kind": d["kind"], "category": str(d.get("category") or ""),
+                      "shape": KIND_SHAPES[d["kind"]], "color": colors.get(str(d.get("category") or ""), "#888888"),
+                      "x": x, "y": y, "hop": hops[n], "url": page_url(graph, n, layout),
+                      "title": f"{d['name']}\n{KIND_LABELS[d['kind']]} · {d.get('category', '')}"})
+    edges = []
+    for s, t, k in sorted(graph.subgraph(hops).edges(keys=True)):
+        if k in RELATION_ORDER:
+            style = RELATION_STYLES[k]
+            edges.append({"from": s, "to": t, "relation": k, "color": style["color"], "arrows": style["arrows"],
+                          "dashes": style["dashes"]})
+    return {"center": node, "nodes": nodes, "edges": edges, "positioned": True}
+
+
+def _radial(hops: dict[str, int], neighbours: Any) -> dict[str, tuple[float, float]]:
+    """Centre in the middle, 1-hop neighbours on a ring, 2-hop nodes on an outer ring in
+    the order of the neighbour that reached them: readable at a glance, same every build."""
+    center = next(n for n, h in hops.items() if h == 0)
+    ring1 = sorted(n for n, h in hops.items() if h == 1)
+    pos: dict[str, tuple[float, float]] = {center: (0.0, 0.0)}
+    angle: dict[str, float] = {}
+    for i, n in enumerate(ring1):
+        a = 2 * math.pi * i / max(len(ring1), 1) - math.pi / 2
+        angle[n] = a
+        pos[n] = (round(230 * math.cos(a), 1), round(230 * math.sin(a), 1))
+    ring2 = []
+    for n in sorted(n for n, h in hops.items() if h == 2):
+        parent = next((p for p in neighbours(n) if p in angle), "")
+        ring2.append((angle.get(parent, 0.0) % (2 * math.pi), n))
+    # evenly round the outer ring, in the order of the neighbour that reached them, so a
+    # hub's many neighbours spread out instead of piling up behind it
+    ring2.sort()
+    offset = ring2[0][0] if ring2 else 0.0
+    for j, (_, n) in enumerate(ring2):
+        a = offset + 2 * math.pi * j / len(ring2)
+        r = 440 + 70 * (j % 2)
+        pos[n] = (round(r * math.cos(a), 1), round(r * math.sin(a), 1))
+    return pos
+
+
+def json_for_html(value: Any) -> str:
+    """JSON that is safe inside ``<script type="application/json">``: no ``<``, ``>`` or ``&``
+    survives literally, so note text can never close the element or open a tag."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+def entity_view(graph: nx.MultiDiGraph, node: str, layout: Layout,
+                colors: dict[str, str] | None = None) -> dict[str, Any]:
     data = graph.nodes[node]
     page = layout.entity(node, data["kind"])
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
@@ -88,14 +191,25 @@ def entity_view(graph: nx.MultiDiGraph, node: str, layout: Layout) -> dict[str, 
     return {
         "id": node, "name": data["name"], "kind": data["kind"], "kind_label": KIND_LABELS[data["kind"]],
         "category": data.get("category", ""), "description": data.get("description", ""),
-        "aliases": [a for a in data.get("aliases", []) if a != data["name"]],
+        "aliases": all_aliases(data),
         "parent": ({"name": graph.nodes[parent]["name"],
                     "href": rel(page, layout.entity(parent, graph.nodes[parent]["kind"]))}
                    if parent and parent in graph else None),
         "definitions": _evidence(page, layout, graph, data.get("definitions", [])),
         "relations": relations, "notes": notes,
         "map_href": rel(page, layout.index("map.md")) + "#" + node,
+        "local_json": json_for_html(local_graph(graph, node, layout, colors or {})),
     }
+
+
+def summary(data: dict[str, Any], width: int = 80) -> str:
+    """One line for the glossary: the vocabulary's description, else the first definition."""
+    text = str(data.get("description") or "")
+    if not text:
+        defs = [d.get("quote", "") for d in data.get("definitions", []) if d.get("quote")]
+        text = str(defs[0]) if defs else ""
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 def index_view(graph: nx.MultiDiGraph, kind: str, layout: Layout, page: str) -> dict[str, Any]:
@@ -108,8 +222,8 @@ def index_view(graph: nx.MultiDiGraph, kind: str, layout: Layout, page: str) -> 
             1 for *_, k in graph.in_edges(n, keys=True) if k in RELATION_ORDER)
         groups[d.get("category") or "その他"].append({
             "name": d["name"], "href": rel(page, layout.entity(n, kind)),
-            "aliases": [a for a in d.get("aliases", []) if a != d["name"]][:6],
-            "notes": len(d.get("notes", [])), "relations": degree})
+            "aliases": all_aliases(d)[:6],
+            "summary": summary(d), "notes": len(d.get("notes", [])), "relations": degree})
     return {"groups": [{"category": c, "items": groups[c]} for c in sorted(groups)],
             "count": sum(len(v) for v in groups.values())}
 

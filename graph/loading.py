@@ -27,9 +27,9 @@ from pathlib import Path
 from graph.model import Diagnostic, RawNote
 
 #: Notes above this size are cut to their first ``MAX_NOTE_BYTES`` (at a line break).
-#: The parser and MkDocs handle about a megabyte a second, so this bounds one note's cost
+#: Dense notes parse at roughly 0.2 MB a second (graph plus page), so this bounds one note's cost
 #: to a few seconds; real study notes are far below it.
-MAX_NOTE_BYTES = 2 * 1024 * 1024
+MAX_NOTE_BYTES = 1024 * 1024
 SKIP_DIRS = {".git", ".obsidian", ".trash", "node_modules", "__pycache__", ".kgsite-cache"}
 #: How many bytes are sniffed for NUL bytes (binary files).
 SNIFF_BYTES = 8192

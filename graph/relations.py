@@ -86,6 +86,7 @@ class Cues:
         self.passive_services: frozenset[str] = frozenset(data.get("passive_categories", []))
         self.tool_categories: frozenset[str] = frozenset(data.get("tool_categories", []))
         self.option_parents: tuple[str, ...] = tuple(data.get("option_parents", []))
+        self.purpose: frozenset[str] = frozenset(data.get("purpose_cues", []))
         self.destination: frozenset[str] = frozenset(data.get("destination_cues", []))
         self.instrument: frozenset[str] = frozenset(parts.get("instrument", []))
 
@@ -237,6 +238,9 @@ def cue_relations(block: Block, mentions: list[Located], ctx: Context, cues: Cue
                 if g.role == "object" and SUBORDINATE.search(between):
                     continue
                 if destination and g.particle == "を":
+                    continue
+                if word in cues.purpose and g.particle in ("に", "へ", "にも"):
+                    # 「次元削減に使用できる」「回帰タスクにも利用」: what it is used for
                     continue
                 objs.extend(g.entities)
                 used_groups.add(i)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
+
+MAX_SLUG = 80
 
 
 def slugify(name: str) -> str:
@@ -11,9 +14,19 @@ def slugify(name: str) -> str:
 
     Only letters, digits (any script) and single hyphens survive, so a slug can never
     contain a path separator, "..", or a character a URL must escape other than the
-    non-ASCII letters themselves.
+    non-ASCII letters themselves. A name with no letter or digit at all ("🚀", "→")
+    gets ``x-`` plus a hash of the name, so different symbol names stay different. The
+    function is idempotent: a slug is its own slug.
     """
     text = unicodedata.normalize("NFKC", name).casefold()
+    # casefolding can leave text that NFKC changes again (e.g. "ǰ"); iterate to a fixed point
+    while (again := unicodedata.normalize("NFKC", text).casefold()) != text:
+        text = again
     text = re.sub(r"[^\w]+", "-", text, flags=re.UNICODE).replace("_", "-")
     text = re.sub(r"-{2,}", "-", text).strip("-")
-    return text[:80].strip("-") or "x"
+    text = text[:MAX_SLUG].strip("-")
+    if text:
+        return text
+    if not name.strip():
+        return "x"
+    return "x-" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:8]

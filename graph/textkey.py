@@ -24,8 +24,9 @@ def fold_char(c: str) -> str:
     return "".join(ch for ch in n if ch not in DROP)
 
 
+@lru_cache(maxsize=1 << 16)
 def key(text: str) -> str:
-    """The comparison key of a name."""
+    """The comparison key of a name (memoised: the resolver asks for the same names millions of times)."""
     folded = "".join(fold_char(c) for c in text.strip())
     stripped = PREFIX.sub("", folded) if re.match(r"^(amazon|aws)\s", text.strip(), re.I) else folded
     return stripped

@@ -222,3 +222,155 @@ def test_seed_surface_forms_resolve(vocab: Vocabulary) -> None:
              for form, name in expected.items()
              if key(form) not in index or index[key(form)].name != name}
     assert not wrong, wrong
+
+
+# --------------------------------------------------------------------------- concepts
+CONCEPT_CATEGORIES = frozenset({
+    "evaluation-metric", "data-preparation", "feature-engineering", "data-quality", "training",
+    "tuning", "algorithm", "model-type", "deep-learning", "nlp", "computer-vision", "time-series",
+    "generative-ai", "mlops", "deployment", "responsible-ai", "statistics", "security-governance",
+    "learning-paradigm",
+})
+
+# Spellings a learner mixes freely; each group must land on one concept entry.
+CONCEPT_SYNONYMS = [
+    ("過学習", "Overfitting", "オーバーフィッティング", "過剰適合"),
+    ("再現率", "Recall", "リコール", "感度", "Sensitivity", "TPR", "True Positive Rate"),
+    ("適合率", "Precision", "プレシジョン"),
+    ("データドリフト", "Data Drift"),
+    ("コンセプトドリフト", "Concept Drift", "概念ドリフト"),
+    ("モデルドリフト", "Model Drift", "モデル品質の劣化"),
+    ("特徴量帰属ドリフト", "Feature Attribution Drift"),
+    ("正規化", "Normalization", "Min-Max スケーリング"),
+    ("標準化", "Standardization", "Zスコア正規化"),
+    ("異常検出", "異常検知", "Anomaly Detection"),
+    ("グリッドサーチ", "グリッド検索", "Grid Search"),
+    ("ランダムサーチ", "ランダム検索", "Random Search"),
+    ("ベイズ最適化", "Bayesian Optimization"),
+    ("正解ラベル", "正解データ", "Ground Truth", "グラウンドトゥルース", "ground truth labels"),
+    ("k近傍法", "k-NN", "KNN"),
+    ("カナリアデプロイ", "カナリアリリース", "Canary"),
+    ("AUC", "AUC-ROC", "ROC 曲線下面積"),
+    ("決定係数", "R²", "R-squared"),
+]
+
+# Pairs that look alike but are different things; merging them teaches the wrong lesson.
+CONCEPT_LOOK_ALIKES = [
+    ("データドリフト", "コンセプトドリフト"), ("データドリフト", "モデルドリフト"),
+    ("コンセプトドリフト", "モデルドリフト"), ("特徴量帰属ドリフト", "バイアスドリフト"),
+    ("データドリフト", "データ品質"), ("正規化", "標準化"), ("Min-Max スケーリング", "Zスコア正規化"),
+    ("バッチ正規化", "正規化"), ("適合率", "再現率"), ("AUC", "ROC 曲線"), ("偽陽性", "偽陽性率"),
+    ("L1 正則化", "L2 正則化"), ("All at once", "Canary"), ("Canary", "Linear Traffic Shifting"),
+    ("Canary", "Rolling Deployment"), ("ブルーグリーンデプロイ", "カナリアデプロイ"),
+    ("A/Bテスト", "シャドウテスト"), ("リアルタイム推論", "バッチ推論"),
+    ("Isolation Forest", "Random Cut Forest"), ("LDA", "線形判別分析"),
+    ("Zero-shot", "Few-shot"), ("Top-p", "Top-k"), ("転移学習", "ファインチューニング"),
+    ("説明可能性", "解釈可能性"), ("バイアス", "バイアス-バリアンストレードオフ"),
+    ("データ並列", "モデル並列"), ("教師あり学習", "半教師あり学習"),
+]
+
+# Everyday or two-faced words: as a concept alias they would fire inside unrelated prose.
+FORBIDDEN_CONCEPT_ALIASES = [
+    "精度", "モデル", "データ", "学習", "推論", "分散", "要約", "スケーリング", "遅延", "閾値",
+    "しきい値", "多様性", "損失", "特徴", "ラベル", "Linear", "Rolling", "Feature", "Model", "Data",
+    "mAP", "SSD", "FM", "Threshold", "Availability", "Benchmark",
+]
+
+
+def concept_entries() -> list[dict[str, object]]:
+    data = yaml.safe_load((builtin_dir() / "concepts.yml").read_text(encoding="utf-8"))
+    assert data["kind"] == "concept"
+    entries: list[dict[str, object]] = data["entries"]
+    return entries
+
+
+def entry_forms(entry: dict[str, object]) -> list[str]:
+    aliases = entry.get("aliases") or []
+    assert isinstance(aliases, list), entry["name"]
+    return [str(entry["name"]), *(str(a) for a in aliases)]
+
+
+def test_concepts_are_broad_and_use_allowed_categories() -> None:
+    entries = concept_entries()
+    assert len(entries) >= 300, len(entries)
+    bad = {str(e["name"]): e.get("category") for e in entries if e.get("category") not in CONCEPT_CATEGORIES}
+    assert not bad, f"unknown concept categories: {bad}"
+    per_category: dict[str, int] = defaultdict(int)
+    for e in entries:
+        per_category[str(e["category"])] += 1
+    assert set(per_category) == CONCEPT_CATEGORIES, CONCEPT_CATEGORIES - set(per_category)
+    assert min(per_category.values()) >= 5, dict(per_category)
+
+
+def test_every_concept_has_a_short_japanese_description() -> None:
+    bad = []
+    for e in concept_entries():
+        text = str(e.get("description") or "")
+        japanese = any("\u3040" <= c <= "\u30ff" or "\u4e00" <= c <= "\u9fff" for c in text)
+        if not (japanese and text.endswith("。") and 10 <= len(text) <= 120):
+            bad.append(e["name"])
+    assert not bad, bad
+
+
+def test_concept_parents_are_concepts(vocab: Vocabulary) -> None:
+    kinds = {t.name: t.kind for t in vocab.terms}
+    bad = {str(e["name"]): e["parent"] for e in concept_entries()
+           if e.get("parent") and kinds.get(str(e["parent"])) != "concept"}
+    assert not bad, bad
+
+
+@pytest.mark.parametrize("forms", CONCEPT_SYNONYMS, ids=lambda forms: forms[0])
+def test_concept_spellings_resolve_to_one_entry(vocab: Vocabulary, forms: tuple[str, ...]) -> None:
+    index = vocab.index()
+    found = {form: index[key(form)].name if key(form) in index else None for form in forms}
+    assert set(found.values()) == {forms[0]}, found
+    assert index[key(forms[0])].kind == "concept"
+
+
+@pytest.mark.parametrize(("left", "right"), CONCEPT_LOOK_ALIKES)
+def test_concept_look_alikes_stay_apart(vocab: Vocabulary, left: str, right: str) -> None:
+    index = vocab.index()
+    a, b = index.get(key(left)), index.get(key(right))
+    assert a is not None and b is not None, (left, right)
+    assert a.kind == b.kind == "concept"
+    assert a.name != b.name, (left, right, a.name)
+
+
+def test_concept_look_alikes_stay_apart_in_running_text(vocab: Vocabulary) -> None:
+    """Longest-first matching keeps Zスコア正規化 away from 正規化 and the service's full
+    name away from the bare concept word."""
+    aliases = {form: t.name for t in vocab.terms for form in (t.name, *t.aliases)}
+    matcher = Matcher(aliases)
+    text = ("データドリフトとコンセプトドリフトは別物で、モデルドリフトは品質の劣化を指す。"
+            "Zスコア正規化 (標準化) と Min-Max 正規化 (正規化) を区別する。"
+            "SageMaker Ground Truth で付けた Ground Truth をバッチ正規化と混同しない。")
+    found = [h.entity for h in matcher.find(text)]
+    assert found == [
+        "データドリフト", "コンセプトドリフト", "モデルドリフト", "標準化", "標準化", "正規化", "正規化",
+        "Amazon SageMaker Ground Truth", "正解ラベル", "バッチ正規化",
+    ], found
+
+
+def test_ground_truth_concept_and_labelling_service_are_different(vocab: Vocabulary) -> None:
+    index = vocab.index()
+    concept = index[key("Ground Truth")]
+    service = index[key("SageMaker Ground Truth")]
+    assert (concept.name, concept.kind) == ("正解ラベル", "concept")
+    assert (service.name, service.kind) == ("Amazon SageMaker Ground Truth", "service")
+
+
+def test_everyday_words_are_not_concept_aliases() -> None:
+    forbidden = {key(f): f for f in FORBIDDEN_CONCEPT_ALIASES}
+    bad = [(str(e["name"]), form) for e in concept_entries() for form in entry_forms(e) if key(form) in forbidden]
+    assert not bad, f"everyday or ambiguous words used as concept aliases: {bad}"
+
+
+def test_short_latin_concept_aliases_are_upper_case_abbreviations() -> None:
+    """"TP" or "F1" are established; a lower-case two-letter form would fire on any token."""
+    bad = []
+    for e in concept_entries():
+        for form in entry_forms(e):
+            shown = form.replace("²", "2")
+            if key(form).isascii() and len(key(form)) <= 2 and shown != shown.upper():
+                bad.append((e["name"], form))
+    assert not bad, bad

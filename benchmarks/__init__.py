@@ -1,0 +1,1 @@
+"""Benchmarks of kgsite against the tools people would use instead (``nox -s bench``)."""

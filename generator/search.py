@@ -1,0 +1,147 @@
+"""Japanese search that works in the browser: rewrite Material's search index at build time.
+
+Why: Material 9 builds its lunr index in the browser. With ``lang: ja`` it cuts every
+Japanese run with TinySegmenter when indexing (再現率 becomes 再 | 現率) but cuts a query's
+kanji run greedily by the keys already in the index, and never segments kana queries at
+all. The two cuts disagree, so 再現率, 過学習 or an alias that only appears inside a longer
+run find nothing, or find everything but the page about the term.
+
+What we do instead, after MkDocs wrote ``search/search_index.json``:
+
+* switch the index to ``lang: en`` (no TinySegmenter in the browser) and cut Japanese
+  ourselves, deterministically, with zero-width spaces (U+200B, invisible in results)
+  that the separator we configure splits on. A token is a run of one script: kanji,
+  katakana or Latin; hiragana that follows kanji or katakana (okurigana, particles) stays
+  attached, so 過学習を防ぐ gives 過学習を | 防ぐ and the query 過学習 matches the first token
+  as a prefix, exactly as Material's trailing-wildcard query expects. A single kanji before
+  katakana is a prefix (再トレーニング, 非エンジニア) and stays attached too: a lone 再 in the
+  index would make Material cut the query 再現率 down to 再;
+* drop the stemmer: a query is a prefix with a wildcard, which lunr does not stem, so
+  the stemmed token "recal" could never match the query Recall;
+* merge an entity page's sections into one document (a reader wants the page, not its
+  "関係" heading) and add an extra, boosted field ``kg`` holding every alias of the entity
+  (JA and EN), cut the same way, so an English query finds a Japanese page and the reverse.
+
+The browser-side companion ``assets/kgsite-search.js`` makes Material read the query on
+``input`` events, because Material only re-reads it on ``keyup``, which IME commits and
+pastes do not always send.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+ZWSP = "\u200b"
+#: Whitespace, ZWSP, hyphen and the punctuation of both scripts split tokens; ``&lt;`` and
+#: friends are entities Material keeps in the text.
+SEPARATOR = (r"[\s\u200b\-、。，．,:;!?()\[\]{}\"'/|（）「」『』【】〈〉《》・：；！？〜～]+"
+             r"|&[lg]t;|&amp;|&quot;")
+KG_FIELD = "kg"
+KG_BOOST = 300.0
+ENTITY_BOOST = 2.0
+TAG = re.compile(r"(<[^>]*>)")
+
+
+def char_class(ch: str) -> str:
+    """``H`` kanji, ``K`` katakana, ``I`` hiragana, ``O`` anything else."""
+    o = ord(ch)
+    if 0x3400 <= o <= 0x4DBF or 0x4E00 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF or ch in "々〆ヵヶ":
+        return "H"
+    if 0x30A0 <= o <= 0x30FF or 0x31F0 <= o <= 0x31FF or 0xFF66 <= o <= 0xFF9F:
+        return "K"
+    if 0x3040 <= o <= 0x309F:
+        return "I"
+    return "O"
+
+
+def segment(text: str) -> str:
+    """``text`` with a ZWSP wherever a Japanese token ends (see the module docstring)."""
+    out: list[str] = []
+    prev = "O"
+    run = 0
+    for ch in text:
+        cls = char_class(ch)
+        attached = (cls == "I" and prev in "HK") or (cls == "K" and prev == "H" and run == 1)
+        if out and cls != prev and (cls != "O" or prev != "O") and not attached:
+            if not out[-1].isspace() and not ch.isspace():
+                out.append(ZWSP)
+        run = run + 1 if cls == prev else 1
+        out.append(ch)
+        prev = cls
+    return "".join(out)
+
+
+def segment_html(html: str) -> str:
+    """:func:`segment` applied to text only, never inside a tag."""
+    return "".join(part if part.startswith("<") else segment(part) for part in TAG.split(html))
+
+
+def page_location(page: str, use_directory_urls: bool) -> str:
+    """The unquoted URL MkDocs gives a docs-relative ``.md`` page (as in the index)."""
+    stem = page.removesuffix(".md")
+    if use_directory_urls:
+        if stem == "index" or stem.endswith("/index"):
+            return stem.removesuffix("index")
+        return stem + "/"
+    return stem + ".html"
+
+
+@dataclass(frozen=True)
+class SearchReport:
+    documents: int
+    entity_pages: int
+
+
+def rewrite_index(data: dict[str, Any], entities: Mapping[str, list[str]]) -> dict[str, Any]:
+    """The rewritten index. ``entities`` maps an entity page's unquoted location to its
+    name and aliases."""
+    config = dict(data.get("config", {}))
+    config["lang"] = ["en"]
+    config["separator"] = SEPARATOR
+    config["pipeline"] = []
+    fields = dict(config.get("fields") or {"title": {"boost": 1000.0}, "text": {"boost": 1.0}})
+    fields[KG_FIELD] = {"boost": KG_BOOST}
+    config["fields"] = fields
+    docs_out: list[dict[str, Any]] = []
+    main: dict[str, dict[str, Any]] = {}
+    for doc in data.get("docs", []):
+        loc = str(doc.get("location", ""))
+        base, _, anchor = unquote(loc).partition("#")
+        new = dict(doc)
+        new["title"] = segment_html(str(doc.get("title", "")))
+        new["text"] = segment_html(str(doc.get("text", "")))
+        if base in entities:
+            if not anchor:
+                new[KG_FIELD] = " ".join(segment(a) for a in entities[base])
+                new["boost"] = max(float(doc.get("boost", 1.0)), ENTITY_BOOST)
+                main[base] = new
+                docs_out.append(new)
+            elif base in main:
+                # one result per entity page: its sections join the page's own document
+                main[base]["text"] = (main[base]["text"] + " " + new["text"]).strip()
+            else:
+                docs_out.append(new)
+            continue
+        docs_out.append(new)
+    out = dict(data)
+    out["config"] = config
+    out["docs"] = docs_out
+    return out
+
+
+def postprocess(site_dir: Path, entity_terms: Mapping[str, list[str]], use_directory_urls: bool) -> SearchReport:
+    """Rewrite ``search/search_index.json`` in a built site; a site without one is left alone."""
+    path = site_dir / "search" / "search_index.json"
+    if not path.is_file():
+        return SearchReport(0, 0)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    entities = {page_location(page, use_directory_urls): terms for page, terms in sorted(entity_terms.items())}
+    new = rewrite_index(data, entities)
+    path.write_text(json.dumps(new, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    return SearchReport(len(new["docs"]), sum(1 for d in new["docs"] if KG_FIELD in d))

@@ -1,0 +1,60 @@
+"""Per-note work on every core for large vaults, results in input order.
+
+Parsing a note (front matter, markdown-it tokens, blocks) depends on that note alone,
+so it can run in worker processes: on a 2-core machine this roughly halves the parse
+stage of a 1,000-note vault. Below ``threshold`` notes a pool costs more than it saves
+(starting workers and pickling documents back), so small vaults and one-note rebuilds
+while serving stay in-process. The output never depends on the number of workers:
+results come back in input order and each call is a pure function of its note.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import TypeVar
+
+from graph.document import parse_document
+from graph.model import Document, RawNote
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+THRESHOLD = 200
+"""Below this many items the work stays in this process."""
+
+
+def cpu_count() -> int:
+    """Cores this process may use (the affinity mask where the OS has one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def map_in_order(func: Callable[[T], R], items: Sequence[T], threshold: int = THRESHOLD,
+                 workers: int | None = None) -> list[R]:
+    """``[func(x) for x in items]``, in a process pool when ``items`` is longer than ``threshold``.
+
+    ``func`` must be a module-level function (it is pickled by name) and pure: the
+    result is the same list whichever process computed each element. Falls back to a
+    plain loop on one core, for short inputs, or when ``workers`` is 1.
+    """
+    n_workers = min(workers or cpu_count(), len(items))
+    if len(items) <= threshold or n_workers <= 1:
+        return [func(x) for x in items]
+    # fork is cheapest (workers inherit the imported modules) but unsafe once other
+    # threads exist (mkdocs serve's watcher); then start clean interpreters instead
+    method = "fork" if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods() \
+        else "spawn"
+    chunk = max(1, len(items) // (n_workers * 8))
+    with ProcessPoolExecutor(max_workers=n_workers, mp_context=multiprocessing.get_context(method)) as pool:
+        return list(pool.map(func, items, chunksize=chunk))
+
+
+def parse_documents(notes: Sequence[RawNote], threshold: int = THRESHOLD, workers: int | None = None) -> list[Document]:
+    """:func:`graph.document.parse_document` of every note, on all cores for large vaults."""
+    return map_in_order(parse_document, notes, threshold, workers)

@@ -1,0 +1,54 @@
+"""The CLI's safety net: publishing a finished build touches only what changed."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from generator.cli import UsageError, check_site_dir, publish
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+
+
+def test_publish_rewrites_changed_keeps_unchanged_removes_stale(tmp_path: Path) -> None:
+    site, new = tmp_path / "site", tmp_path / "new"
+    _write(site, {"index.html": "home", "a/index.html": "A", "gone/index.html": "old", "x": "file"})
+    _write(new, {"index.html": "home", "a/index.html": "A2", "b/index.html": "B", "x/index.html": "dir now"})
+    old = site / "index.html"
+    os.utime(old, ns=(1, 1))
+    inode = old.stat().st_ino
+    pub = publish(new, site)
+    assert (pub.written, pub.unchanged, pub.removed) == (3, 1, 1)
+    assert old.stat().st_ino == inode and old.stat().st_mtime_ns == 1  # not rewritten
+    assert (site / "a/index.html").read_text(encoding="utf-8") == "A2"
+    assert (site / "x/index.html").read_text(encoding="utf-8") == "dir now"
+    assert not (site / "gone").exists() and not new.exists()
+
+
+def test_publish_into_a_missing_site_moves_the_build(tmp_path: Path) -> None:
+    new = tmp_path / "new"
+    _write(new, {"index.html": "home"})
+    pub = publish(new, tmp_path / "site")
+    assert pub.written == 1 and (tmp_path / "site/index.html").is_file()
+
+
+def test_site_dir_guard(tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    with pytest.raises(UsageError):
+        check_site_dir(tmp_path, notes)  # would contain the notes
+    with pytest.raises(UsageError):
+        check_site_dir(notes, notes)
+    stuff = tmp_path / "stuff"
+    _write(stuff, {"thesis.txt": "x"})
+    with pytest.raises(UsageError):
+        check_site_dir(stuff, notes)  # not a site: refuse rather than empty it
+    _write(tmp_path / "site", {"index.html": "old"})
+    check_site_dir(tmp_path / "site", notes)
+    check_site_dir(tmp_path / "fresh", notes)

@@ -1,0 +1,108 @@
+"""``kgsite serve`` follows edits, deletes and renames of notes kept outside docs_dir.
+
+A real server in a subprocess on a free port, a copy of the small vault, and HTTP
+polling with a generous deadline (no assertion on how long anything takes).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FIXTURES, ROOT
+
+DEADLINE = 180.0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return int(r.status), r.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as e:
+        return int(e.code), ""
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return 0, ""
+
+
+def _until(what: str, cond: Callable[[], bool], proc: subprocess.Popen[str]) -> None:
+    end = time.monotonic() + DEADLINE
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise AssertionError(f"server exited while waiting for {what}: {proc.returncode}")
+        if cond():
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen[str]]]:
+    vault = tmp_path / "vault"
+    shutil.copytree(FIXTURES / "mini", vault)
+    before = {p.relative_to(vault): p.read_bytes() for p in vault.rglob("*") if p.is_file()}
+    port = _free_port()
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    log = (tmp_path / "serve.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "generator.cli", "serve", "--notes", str(vault),
+                             "--dev-addr", f"127.0.0.1:{port}"], cwd=tmp_path, env=env, stdout=log,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        yield f"http://127.0.0.1:{port}", vault, proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+    # the server wrote nothing into the notes folder (only our own edits are there)
+    assert not [p for p in vault.rglob("*") if p.name.startswith((".kgsite", "mkdocs"))]
+    assert before  # the copy had notes
+
+
+@pytest.mark.slow
+def test_serve_follows_edit_delete_and_rename(served: tuple[str, Path, subprocess.Popen[str]],
+                                              tmp_path: Path) -> None:
+    base, vault, proc = served
+    page = f"{base}/notes/pipelines/"
+    _until("first build", lambda: _get(page)[0] == 200, proc)
+    assert "Amazon Athena" in _get(page)[1]
+
+    note = vault / "pipelines.md"
+    note.write_text(note.read_text(encoding="utf-8") + "\n編集マーカー Amazon Redshift へ書き込む。\n",
+                    encoding="utf-8")
+    _until("the edit to show", lambda: "編集マーカー" in _get(page)[1], proc)
+    _until("the change report", lambda: "pipelines.md" in _get(f"{base}/kgsite-changes.json")[1], proc)
+
+    note.rename(vault / "renamed pipelines.md")
+    _until("the renamed page", lambda: _get(f"{base}/notes/renamed-pipelines/")[0] == 200, proc)
+    _until("the old page to go", lambda: _get(page)[0] == 404, proc)
+    assert "編集マーカー" in _get(f"{base}/notes/renamed-pipelines/")[1]
+
+    (vault / "renamed pipelines.md").unlink()
+    _until("the deleted page to go", lambda: _get(f"{base}/notes/renamed-pipelines/")[0] == 404, proc)
+    (vault / "new.md").write_text("# 新しいノート\n\nAWS Glue のメモ。\n", encoding="utf-8")
+    _until("the added page", lambda: "新しいノート" in _get(f"{base}/notes/new/")[1], proc)
+    # monitoring.md is never touched by the server
+    assert (vault / "monitoring.md").read_bytes() == (FIXTURES / "mini" / "monitoring.md").read_bytes()
+    # no rebuild loop: with nothing edited, the number of builds stops growing
+    log = tmp_path / "serve.log"
+    count = log.read_text(encoding="utf-8").count("Building documentation")
+    time.sleep(5)
+    assert log.read_text(encoding="utf-8").count("Building documentation") == count

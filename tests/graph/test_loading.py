@@ -1,0 +1,77 @@
+"""Reading notes (never writing them) and the on-disk parse cache."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+from generator.pipeline import build_result
+from graph.build import build_from_notes
+from graph.cache import DiskParseCache, cache_version
+from graph.loading import load_vault
+from graph.slug import slugify
+from graph.vocabulary import load_vocabulary
+from tests.conftest import EXAMPLES
+
+
+def _digests(root: Path) -> dict[str, str]:
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in root.rglob("*") if p.is_file()}
+
+
+def test_binary_and_utf16_files(tmp_path: Path) -> None:
+    (tmp_path / "bin.md").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    (tmp_path / "u16.md").write_bytes("# UTF-16 のノート\n".encode("utf-16"))
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / ".hidden" / "x.md").write_text("# hidden", encoding="utf-8")
+    vault = load_vault(tmp_path)
+    assert [n.path for n in vault.notes] == ["u16.md"]
+    assert vault.notes[0].text.startswith("# UTF-16 のノート")
+    assert [(d.note, d.code, d.level) for d in vault.skipped] == [("bin.md", "binary-file", "warning")]
+
+
+def test_symbol_names_get_distinct_slugs() -> None:
+    assert slugify("🚀") != slugify("→") and slugify("🚀").startswith("x-")
+    assert slugify("Amazon S3") == "amazon-s3" and slugify("過学習") == "過学習"
+
+
+def test_disk_cache_reparses_only_the_edited_note(tmp_path: Path) -> None:
+    vault = tmp_path / "vault"
+    shutil.copytree(EXAMPLES, vault)
+    notes = sorted(vault.rglob("*.md"))
+    cache_dir = tmp_path / "cache"
+    vocab = load_vocabulary(())
+    first = DiskParseCache(root=cache_dir, version=cache_version("v"))
+    build_from_notes(list(load_vault(vault).notes), vocab, first)
+    assert first.misses == len(notes)
+    # a new process (fresh memory) with the same cache folder parses nothing
+    second = DiskParseCache(root=cache_dir, version=cache_version("v"))
+    r2 = build_from_notes(list(load_vault(vault).notes), vocab, second)
+    assert (second.misses, second.disk_hits) == (0, len(notes))
+    notes[0].write_text(notes[0].read_text(encoding="utf-8") + "\n追記。\n", encoding="utf-8")
+    third = DiskParseCache(root=cache_dir, version=cache_version("v"))
+    r3 = build_from_notes(list(load_vault(vault).notes), vocab, third)
+    assert third.parsed == [notes[0].relative_to(vault).as_posix()]
+    assert len(r3.documents) == len(r2.documents)
+    # another vocabulary or kgsite version: a fresh folder, the stale one is removed
+    other = DiskParseCache(root=cache_dir, version=cache_version("other"))
+    build_from_notes(list(load_vault(vault).notes), vocab, other)
+    assert other.misses == len(notes)
+    assert [p.name for p in cache_dir.iterdir()] == [other.folder.name]
+    # a damaged entry is re-parsed, not fatal
+    for f in other.folder.glob("*/*.pickle"):
+        f.write_bytes(b"garbage")
+    damaged = DiskParseCache(root=cache_dir, version=cache_version("other"))
+    build_from_notes(list(load_vault(vault).notes), vocab, damaged)
+    assert damaged.misses == len(notes)
+
+
+def test_reading_never_modifies_the_vault(tmp_path: Path) -> None:
+    vault = tmp_path / "vault"
+    shutil.copytree(EXAMPLES, vault)
+    (vault / "crlf.md").write_bytes(b"# CRLF\r\n\r\nAmazon S3\r\n")
+    before = _digests(vault)
+    mtimes = {p: p.stat().st_mtime_ns for p in vault.rglob("*")}
+    build_result(vault, cache_dir=tmp_path / "cache")
+    assert _digests(vault) == before
+    assert {p: p.stat().st_mtime_ns for p in vault.rglob("*")} == mtimes

@@ -1,0 +1,105 @@
+"""Arbitrary text into the parser, the extractor and the slug functions (hypothesis).
+
+Whatever a note contains, no exception escapes, every evidence line lies inside the
+note, and page paths never leave the site.
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from generator.paths import Layout, note_page, slug_segment
+from graph.build import build_from_notes
+from graph.document import parse_document
+from graph.loading import decode
+from graph.model import RawNote
+from graph.slug import slugify
+from graph.vocabulary import load_vocabulary
+
+VOCAB = load_vocabulary(())
+FRAGMENTS = ["# ", "## ", "- ", "  - ", "1. ", "> ", "| a | b |\n| --- | --- |\n", "```\n", ":::message\n", ":::\n",
+             "[[", "]]", "|", "#^", "![[x]]", " ^id", "---\n", "title: [", "**", "`", "<b>", "</", "\r\n", "\r",
+             "\t", "\x00", "\x0b", "\x1b", "\u2028", "\ufeff", "Amazon S3", "AWS Glue", "SageMaker Model Monitor",
+             "を使う", "で監視する", "の代わりに", "→", "過学習", "（", "）", "🚀", "\n", "\n\n"]
+note_text = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=12)), max_size=40).map("".join)
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _lines(text: str) -> int:
+    return text.replace("\r\n", "\n").replace("\r", "\n").count("\n") + 1
+
+
+@SETTINGS
+@given(note_text)
+def test_parser_never_raises_and_block_lines_stay_in_the_note(text: str) -> None:
+    doc = parse_document(RawNote("n.md", text, "d"))
+    n = _lines(text)
+    for b in doc.blocks:
+        assert 1 <= b.line <= b.end_line <= n
+    for link in doc.links:
+        assert 1 <= link.line <= n
+    for d in doc.diagnostics:
+        assert 0 <= d.line <= n
+
+
+@SETTINGS
+@given(st.lists(note_text, min_size=1, max_size=3))
+def test_extractor_never_raises_and_evidence_lines_stay_in_their_note(texts: list[str]) -> None:
+    notes = [RawNote(f"n{i}.md", t, str(i)) for i, t in enumerate(texts)]
+    lengths = {n.path: _lines(n.text) for n in notes}
+    result = build_from_notes(notes, VOCAB)
+    g = result.graph
+    for _, _, data in g.edges(data=True):
+        for ev in data["evidence"]:
+            if ev["note"]:
+                assert 1 <= ev["line"] <= lengths[ev["note"]], ev
+    for _, data in g.nodes(data=True):
+        for ev in [*data.get("definitions", []), *data.get("mentions", [])]:
+            assert 1 <= ev["line"] <= lengths[ev["note"]], ev
+    for d in result.diagnostics:
+        assert d.note in lengths and 0 <= d.line <= lengths[d.note]
+
+
+@SETTINGS
+@given(st.binary(max_size=300))
+def test_decode_accepts_any_bytes(data: bytes) -> None:
+    text, diags = decode(data, "x.md")
+    assert "\r" not in text and "\x00" not in text
+    for d in diags:
+        assert d.line >= 1
+
+
+names = st.text(min_size=0, max_size=40)
+
+
+@SETTINGS
+@given(names)
+def test_slugs_are_safe_stable_and_idempotent(name: str) -> None:
+    s = slugify(name)
+    assert s and "/" not in s and "\\" not in s and ".." not in s and not s.startswith((".", "-"))
+    assert slugify(s) == s == slugify(name)
+    seg = slug_segment(name)
+    assert seg and "/" not in seg and "\\" not in seg and seg not in (".", "..") and not seg.startswith(".")
+
+
+@SETTINGS
+@given(st.lists(st.lists(names, min_size=1, max_size=3).map(lambda p: "/".join(p) + ".md"), max_size=12,
+                unique=True),
+       st.lists(names, max_size=12, unique=True))
+def test_pages_are_unique_and_never_escape_the_site(paths: list[str], ids: list[str]) -> None:
+    layout = Layout().with_pages(paths, [(i, "concept") for i in ids])
+    pages = [layout.note(p) for p in paths] + [layout.entity(i, "concept") for i in ids]
+    folded = [p.casefold() for p in pages]
+    assert len(set(folded)) == len(folded)  # unique, even on a case-insensitive disk
+    reserved = {"notes/index.md", "concepts/index.md", "services/index.md"}
+    for page in pages:
+        norm = posixpath.normpath(page)
+        assert norm == page and not norm.startswith(("/", "..")) and "\\" not in page
+        assert page.casefold() not in reserved
+    # the same input gives the same assignment, whatever the order
+    again = Layout().with_pages(list(reversed(paths)), [(i, "concept") for i in reversed(ids)])
+    assert [again.note(p) for p in paths] == [layout.note(p) for p in paths]
+    assert note_page("../../etc/passwd.md").startswith("notes/")
