@@ -22,6 +22,7 @@ from mkdocs.structure.pages import Page
 
 from generator.paths import Layout
 from generator.pipeline import Built, build_site
+from generator.render import offline_html
 from generator.search import postprocess
 from generator.site import SiteOptions, stats_markdown
 from graph.cache import default_cache_dir
@@ -64,6 +65,8 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         return Path(config.config_file_path or ".").resolve().parent
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        # same notes, same bytes under plain `mkdocs build` too (sitemap.xml.gz embeds a time)
+        os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
         notes = os.environ.get("KGSITE_NOTES") or self.config.notes
         self.notes_dir = (self._base(config) / notes).resolve()
         if "md_in_html" not in config.markdown_extensions:
@@ -136,6 +139,10 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
                 uri = layout.vault_file(rel.as_posix())
                 if files.get_file_from_path(uri) is None:
                     files.append(File.generated(config, uri, abs_src_path=str(path)))
+
+    def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        """No request outside the site: remote images in notes become links."""
+        return offline_html(html)
 
     def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         if STATS_MARKER in markdown and self.built is not None:

@@ -600,11 +600,15 @@ def resolve_link(target: str, source: str, lookup: dict[str, str]) -> str | None
     t = target.strip().removesuffix(".md")
     if not t:
         return source
-    for form in (t, PurePosixPath(t).name):
-        hit = lookup.get(form.casefold())
-        if hit:
-            return hit
-    return None
+    hit = lookup.get(t.casefold())
+    if hit:
+        return hit
+    if "/" in t:
+        # a path names one note: [[sub/same]] must not fall back to any note called "same"
+        tail = "/" + t.casefold() + ".md"
+        found = sorted({p for p in lookup.values() if ("/" + p.casefold()).endswith(tail)})
+        return found[0] if found else None
+    return lookup.get(PurePosixPath(t).name.casefold())
 
 
 def _add_links(graph: nx.MultiDiGraph, docs: list[Document], lookup: dict[str, str],
