@@ -239,7 +239,7 @@ def cue_relations(block: Block, mentions: list[Located], ctx: Context, cues: Cue
                     continue
                 if destination and g.particle == "を":
                     continue
-                if word in cues.purpose and g.particle in ("に", "へ", "にも"):
+                if word in cues.purpose and (g.particle in ("に", "へ", "にも") or between.rstrip().endswith("に")):
                     # 「次元削減に使用できる」「回帰タスクにも利用」: what it is used for
                     continue
                 objs.extend(g.entities)
