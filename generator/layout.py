@@ -34,10 +34,16 @@ from scipy.spatial import cKDTree
 Position = tuple[float, float]
 
 SCALE = 100.0
-"""Screen units (vis-network pixels at zoom 1) per ideal edge length."""
+"""Screen units (vis-network pixels at zoom 1) per ideal edge length, for a sparse graph."""
+SPACING = 60.0
+"""Wanted distance between a node and its nearest neighbour, in screen units.
+
+Denser graphs pull nodes closer (in ideal edge lengths), so :func:`unit` grows with
+the number of edges per node; otherwise a vault where every note mentions twenty
+services is drawn as one overlapping blob."""
 NEAR = 2.0
 """Exact repulsion radius, in ideal edge lengths (the classic grid variant of FR uses 2k)."""
-GRID = 12
+GRID = 10
 """Far-field grid resolution: GRID² cell centroids push every node."""
 GRAVITY = 0.3
 """Pull towards the centre relative to one edge's spring; packs separate components."""
@@ -51,7 +57,7 @@ def layout(graph: Any, previous: Mapping[str, Position] | None = None, seed: int
     serving): nodes that still exist keep exactly those coordinates, so the map does not
     reshuffle after an edit; new nodes are placed near their neighbours. Edges are taken
     as undirected and parallel edges count once. Coordinates are finite floats rounded to
-    one decimal, in vis-network units (an edge is about ``SCALE`` long). Deterministic:
+    one decimal, in vis-network units (see :func:`unit`). Deterministic:
     the same graph, ``previous`` and ``seed`` give the same result. Scales to thousands of
     nodes (5,000 nodes in about a second).
     """
@@ -84,7 +90,8 @@ def _positions(nodes: list[str], edges: np.ndarray, previous: Mapping[str, Posit
     if n == 0:
         return {}
     pinned = np.array([_finite(previous.get(name)) for name in nodes], dtype=bool)
-    xy = _initial(nodes, edges, previous, pinned, seed)
+    scale = unit(n, len(edges))
+    xy = _initial(nodes, edges, previous, pinned, seed, scale)
     if not pinned.all():
         fresh = not pinned.any()
         steps = iterations if iterations is not None else _default_iterations(n) if fresh else 50
@@ -97,7 +104,7 @@ def _positions(nodes: list[str], edges: np.ndarray, previous: Mapping[str, Posit
             px, py = previous[name]
             out[name] = (float(px), float(py))
         else:
-            out[name] = (_round(xy[i, 0] * SCALE), _round(xy[i, 1] * SCALE))
+            out[name] = (_round(xy[i, 0] * scale), _round(xy[i, 1] * scale))
     return out
 
 
@@ -114,8 +121,20 @@ def _round(v: float) -> float:
     return r + 0.0  # never "-0.0"
 
 
+def unit(nodes: int, edges: int) -> float:
+    """Screen units per ideal edge length: ``SCALE``, more for dense graphs.
+
+    Measured on force layouts here, the median nearest-neighbour distance is about
+    ``(1 + edges/nodes) ** -0.7`` ideal edge lengths (1.0 for a sparse graph, 0.15 for
+    a kgsite vault of 1,000 notes), so this keeps it near ``SPACING`` screen units. A
+    function of the counts only: an edit changes it a little, never reshuffles.
+    """
+    density = edges / max(nodes, 1)
+    return max(SCALE, SPACING * float((1.0 + density) ** 0.7))
+
+
 def _initial(nodes: list[str], edges: np.ndarray, previous: Mapping[str, Position], pinned: np.ndarray,
-             seed: int) -> np.ndarray:
+             seed: int, scale: float) -> np.ndarray:
     """Pinned nodes where they were; new nodes near their placed neighbours, else random."""
     n = len(nodes)
     rng = np.random.default_rng(seed)
@@ -128,7 +147,7 @@ def _initial(nodes: list[str], edges: np.ndarray, previous: Mapping[str, Positio
         return xy
     for i in np.flatnonzero(pinned).tolist():
         px, py = previous[nodes[i]]
-        xy[i] = (px / SCALE, py / SCALE)
+        xy[i] = (px / scale, py / scale)
     placed = pinned.copy()
     adjacency: list[list[int]] = [[] for _ in range(n)]
     for a, b in edges.tolist():

@@ -9,7 +9,6 @@ works offline.
 
 from __future__ import annotations
 
-import json
 import math
 from importlib import resources
 from pathlib import Path
@@ -20,6 +19,7 @@ from pyvis.network import Network
 
 from generator.layout import layout
 from generator.paths import Layout
+from generator.render import json_for_html
 
 #: Fixed-size shapes with the label beneath: labels drawn inside boxes grow the boxes and
 #: make hundreds of nodes overlap; these keep the overview readable.
@@ -28,7 +28,7 @@ CATEGORY_COLORS = [
     "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
     "#9c755f", "#bab0ac", "#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#17becf",
 ]
-RELATION_STYLES = {
+RELATION_STYLES: dict[str, dict[str, Any]] = {
     "uses": {"color": "#4e79a7", "arrows": "to", "dashes": False},
     "monitors": {"color": "#e15759", "arrows": "to", "dashes": False},
     "alternative-to": {"color": "#59a14f", "arrows": "", "dashes": True},
@@ -117,7 +117,5 @@ def graph_data_js(graph: nx.MultiDiGraph, layout: Layout, positions: dict[str, t
         "categories": [{"name": c or "—", "color": col} for c, col in sorted(colors.items())],
         "relations": [{"name": r, **RELATION_STYLES[r]} for r in MAP_RELATIONS],
     }
-    data = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    # "</" can never close a script element, whatever a note contains
-    data = data.replace("</", "<\\/").replace("<!--", "<\\!--")
-    return "window.KGSITE_GRAPH = " + data + ";\n"
+    # no literal "<", ">" or "&": the data can never close a script element or open a tag
+    return "window.KGSITE_GRAPH = " + json_for_html(payload) + ";\n"

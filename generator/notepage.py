@@ -63,9 +63,10 @@ def _link_line(line: str, links: list[tuple[str, str]]) -> str:
 
 
 def _front_matter(doc: Document) -> str:
-    meta: dict[str, Any] = {"title": doc.title}
+    # MkDocs themes print the title and tags unescaped (<title>, header, nav): escape here
+    meta: dict[str, Any] = {"title": html.escape(doc.title, quote=False)}
     if doc.tags:
-        meta["tags"] = list(doc.tags)
+        meta["tags"] = [html.escape(t, quote=False) for t in doc.tags]
     return "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=True) + "---\n"
 
 

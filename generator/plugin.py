@@ -76,7 +76,7 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
             config.extra_css.append(css)
         search_js = Layout(self.config.prefix).asset("kgsite-search.js")
         if search_js not in [str(x) for x in config.extra_javascript]:
-            config.extra_javascript.append(search_js)  # type: ignore[arg-type]
+            config.extra_javascript.append(search_js)
         return config
 
     @event_priority(-100)  # after the search plugin wrote its index

@@ -7,6 +7,7 @@ page. Templates produce Markdown, so every value from notes passes through ``md`
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from functools import lru_cache
@@ -15,6 +16,10 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, S
 from markupsafe import Markup, escape
 
 MD_SPECIAL = re.compile(r"([\\`*_\[\]{}<>#|!~])")
+#: An element that would make the browser fetch from another site as soon as the page loads.
+REMOTE_EMBED = re.compile(
+    r"<(img|iframe|embed|video|audio|source)\b[^>]*?\bsrc\s*=\s*([\"'])((?:https?:)?//[^\"']+)\2[^>]*>", re.I)
+ALT = re.compile(r"\balt\s*=\s*([\"'])([^\"']*)\1", re.I)
 
 
 def md(value: object) -> Markup:
@@ -24,8 +29,17 @@ def md(value: object) -> Markup:
     return Markup(str(escape(text)).replace("\\&lt;", "&lt;").replace("\\&gt;", "&gt;"))
 
 
+def json_for_html(value: object) -> str:
+    """JSON that is safe inside a ``<script>`` element, inline or not: no ``<``, ``>`` or
+    ``&`` survives literally, so note text can never close the element or open a tag."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+
+
 def yaml_str(value: object) -> Markup:
-    return Markup(json.dumps(str(value), ensure_ascii=False))
+    """A front-matter string. HTML-escaped too: MkDocs themes print ``page.title`` unescaped
+    (in ``<title>``, the header and the navigation)."""
+    return Markup(json.dumps(html.escape(str(value), quote=False), ensure_ascii=False))
 
 
 @lru_cache(maxsize=8)
@@ -37,3 +51,19 @@ def environment(user_templates: str = "") -> Environment:
     env.filters["md"] = md
     env.filters["yaml"] = yaml_str
     return env
+
+
+def offline_html(page_html: str) -> str:
+    """Remote images and embeds in notes become plain links: the site never makes a
+    request outside itself (a reader can still open them), and works offline."""
+
+    def repl(m: re.Match[str]) -> str:
+        url = m.group(3)
+        alt = ALT.search(m.group(0))
+        label = alt.group(2) if alt and alt.group(2) else url.split("//", 1)[-1].split("/", 1)[0]
+        icon = "🖼" if m.group(1).lower() == "img" else "▶"
+        # the URL was an attribute value without quotes in it, so it stays one as is
+        return (f'<a class="kg-external" href="{url}" rel="noopener noreferrer">{icon} '
+                f"{escape(html.unescape(label))}</a>")
+
+    return REMOTE_EMBED.sub(repl, page_html)

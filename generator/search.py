@@ -68,9 +68,9 @@ def segment(text: str) -> str:
     for ch in text:
         cls = char_class(ch)
         attached = (cls == "I" and prev in "HK") or (cls == "K" and prev == "H" and run == 1)
-        if out and cls != prev and (cls != "O" or prev != "O") and not attached:
-            if not out[-1].isspace() and not ch.isspace():
-                out.append(ZWSP)
+        boundary = out and cls != prev and (cls != "O" or prev != "O") and not attached
+        if boundary and not out[-1].isspace() and not ch.isspace():
+            out.append(ZWSP)
         run = run + 1 if cls == prev else 1
         out.append(ch)
         prev = cls

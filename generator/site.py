@@ -11,8 +11,14 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from generator.mapview import (category_colors, compute_layout, graph_data_js, static_asset, vis_network_css,
-                               vis_network_js)
+from generator.mapview import (
+    category_colors,
+    compute_layout,
+    graph_data_js,
+    static_asset,
+    vis_network_css,
+    vis_network_js,
+)
 from generator.notepage import render_note
 from generator.paths import Layout, rel, url_rel
 from generator.render import environment
@@ -76,7 +82,8 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
 
     for kind, name, title, intro in (
             ("service", "services/index.md", "サービス", "カテゴリ別の AWS サービス一覧です。"),
-            ("concept", "concepts/index.md", "概念", "カテゴリ別の用語集です。説明は語彙ファイルかノートの定義文から。")):
+            ("concept", "concepts/index.md", "概念",
+             "カテゴリ別の用語集です。説明は語彙ファイルかノートの定義文から。")):
         page = layout.index(name)
         pages[page] = env.get_template("entity_index.md.j2").render(
             view=index_view(graph, kind, layout, page), title=title, intro=intro)

@@ -6,7 +6,6 @@ list has a stable order (the same notes give the same pages byte for byte).
 
 from __future__ import annotations
 
-import json
 import math
 from collections import Counter, defaultdict
 from typing import Any
@@ -15,9 +14,12 @@ import networkx as nx
 
 from generator.mapview import KIND_SHAPES, RELATION_STYLES
 from generator.paths import Layout, rel
+from generator.render import json_for_html
 
 #: Most nodes a page's local graph shows: the 1-hop neighbours first, then 2-hop ones.
-LOCAL_LIMIT = 40
+LOCAL_LIMIT = 30
+#: Most 1-hop neighbours drawn (a hub like SageMaker has dozens; the page lists them all).
+LOCAL_RING = 16
 
 RELATION_LABELS = {
     ("uses", "out"): "使う (uses)",
@@ -88,16 +90,19 @@ def local_graph(graph: nx.MultiDiGraph, node: str, layout: Layout, colors: dict[
         found |= {s for s, _, k in graph.in_edges(n, keys=True) if k in RELATION_ORDER}
         return sorted(found - {n})
 
+    def rank(n: str) -> tuple[int, int, str]:
+        # typed relations before vocabulary parts, then the better connected first
+        typed = any(k != "part-of" for k in graph[node].get(n, {})) or any(
+            k != "part-of" for k in graph[n].get(node, {}))
+        return (0 if typed else 1, -graph.degree(n), n)
+
     hops = {node: 0}
-    frontier = [node]
-    for hop in (1, 2):
-        nxt = []
-        for n in frontier:
-            for o in neighbours(n):
-                if o not in hops and len(hops) < limit:
-                    hops[o] = hop
-                    nxt.append(o)
-        frontier = nxt
+    for o in sorted(neighbours(node), key=rank)[:LOCAL_RING]:
+        hops[o] = 1
+    for n in sorted((n for n, h in hops.items() if h == 1), key=rank):
+        for o in neighbours(n):
+            if o not in hops and len(hops) < limit:
+                hops[o] = 2
     radial = _radial(hops, neighbours)
     nodes = []
     for n in sorted(hops):
@@ -123,10 +128,13 @@ def _radial(hops: dict[str, int], neighbours: Any) -> dict[str, tuple[float, flo
     ring1 = sorted(n for n, h in hops.items() if h == 1)
     pos: dict[str, tuple[float, float]] = {center: (0.0, 0.0)}
     angle: dict[str, float] = {}
+    # an ellipse as wide as the box the graph is drawn in, growing with the ring
+    ry = max(130.0, 11.0 * len(ring1))
+    rx = 2.3 * ry
     for i, n in enumerate(ring1):
         a = 2 * math.pi * i / max(len(ring1), 1) - math.pi / 2
         angle[n] = a
-        pos[n] = (round(230 * math.cos(a), 1), round(230 * math.sin(a), 1))
+        pos[n] = (round(rx * math.cos(a), 1), round(ry * math.sin(a), 1))
     ring2 = []
     for n in sorted(n for n, h in hops.items() if h == 2):
         parent = next((p for p in neighbours(n) if p in angle), "")
@@ -137,16 +145,9 @@ def _radial(hops: dict[str, int], neighbours: Any) -> dict[str, tuple[float, flo
     offset = ring2[0][0] if ring2 else 0.0
     for j, (_, n) in enumerate(ring2):
         a = offset + 2 * math.pi * j / len(ring2)
-        r = 440 + 70 * (j % 2)
-        pos[n] = (round(r * math.cos(a), 1), round(r * math.sin(a), 1))
+        f = 1.45 + 0.17 * (j % 2)
+        pos[n] = (round(f * rx * math.cos(a), 1), round(f * ry * math.sin(a), 1))
     return pos
-
-
-def json_for_html(value: Any) -> str:
-    """JSON that is safe inside ``<script type="application/json">``: no ``<``, ``>`` or ``&``
-    survives literally, so note text can never close the element or open a tag."""
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
 
 def entity_view(graph: nx.MultiDiGraph, node: str, layout: Layout,
@@ -161,15 +162,12 @@ def entity_view(graph: nx.MultiDiGraph, node: str, layout: Layout,
                 continue
             other = t if direction == "out" else s
             od = graph.nodes[other]
-            if rel_type == "alternative-to":
-                direction_key = "out"
-            else:
-                direction_key = direction
+            direction_key = "out" if rel_type == "alternative-to" else direction
             groups[(rel_type, direction_key)].append({
                 "name": od["name"], "href": rel(page, layout.entity(other, od["kind"])),
                 "evidence": _evidence(page, layout, graph, edata["evidence"]),
             })
-    relations = []
+    relations: list[dict[str, Any]] = []
     for rel_type in RELATION_ORDER:
         for direction in ("out", "in"):
             items = groups.get((rel_type, direction))

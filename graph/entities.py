@@ -183,13 +183,13 @@ class Resolver:
         """"Canvas" under a SageMaker section is "SageMaker Canvas": a feature's name without
         its platform's name, when exactly one vocabulary term reads so."""
         k = key(surface)
-        if len(k) < 4 or not surface.isascii() or k in self.plain_words:
+        if len(k) < 3 or not surface.isascii() or k in self.plain_words:
             return None
         hits = self._short_forms().get(k, [])
         if self.note_context is not None:
             # only where the note names the platform: "Pipelines" in a SageMaker note
             around = self.note_context()
-            named = [t for t in hits if slugify(t.parent) in around]
+            named = [t for t in hits if slugify(t.parent) in around or term_id(t) in around]
             if len(hits) > 1 and not named:
                 self.pending_ambiguity = tuple(sorted(t.name for t in hits))
             hits = named
@@ -207,7 +207,7 @@ class Resolver:
                 if not t.parent:
                     continue
                 full, parent = key(t.name), key(t.parent)
-                if full.startswith(parent) and len(full) > len(parent) + 3:
+                if full.startswith(parent) and len(full) >= len(parent) + 3:
                     rest = full[len(parent):]
                     if rest not in self.index:
                         shorts[rest].append(t)

@@ -1,17 +1,26 @@
 """Find every alias of every known entity in a text, longest match first.
 
-Matching runs on the folded text (see :mod:`graph.textkey`) with an index by the
-first two folded characters, which keeps it linear in practice with thousands of
-aliases. ASCII aliases only match at word boundaries, so "Glue" never fires inside
-"GlueJob"; Japanese has no spaces and matches anywhere, longest first.
+Matching runs on the folded text (see :mod:`graph.textkey`). The scan is one compiled
+regular expression shaped as a trie of all folded aliases (``sage(?:maker(?:canvas)?)?``),
+so the search for the next candidate runs in C instead of a Python loop over every
+character; greedy optional groups make it return the longest alias first. Only when
+that alias fails the word-boundary check does the old per-position lookup (an index by
+the first two folded characters, longest first) decide, so the result is exactly that
+of the plain scan. ASCII aliases only match at word boundaries, so "Glue" never fires
+inside "GlueJob"; Japanese has no spaces and matches anywhere, longest first.
 """
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import accumulate
+from typing import Any
 
-from graph.textkey import folded_with_index, is_ascii_word, key
+from graph.textkey import fold_char, folded_with_index, is_ascii_word, key
 
 
 @dataclass(frozen=True)
@@ -38,20 +47,38 @@ class Matcher:
             buckets[k[:2]].append(k)
         self.buckets = {b: sorted(ks, key=lambda s: (-len(s), s)) for b, ks in buckets.items()}
         self.singles = {k for k in self.by_key if len(k) == 1}
+        self.pattern = re.compile(trie_pattern(self.by_key)) if self.by_key else None
 
     def find(self, text: str) -> list[Hit]:
+        if self.pattern is None:
+            return []
+        folded, index = _fold(text)
+        hits: list[Hit] = []
+        i = 0
+        search = self.pattern.search
+        while True:
+            m = search(folded, i)
+            if m is None:
+                return hits
+            i = m.start()
+            match: str | None = m.group()
+            if not self._bounded(text, index, i, m.end(), match):  # type: ignore[arg-type]
+                match = self._slow(text, folded, index, i)
+            if match is None:
+                i += 1
+                continue
+            start, end = index[i], index[i + len(match) - 1] + 1
+            start = _with_prefix(text, start)
+            hits.append(Hit(self.by_key[match], start, end, text[start:end]))
+            i += len(match)
+
+    def find_slow(self, text: str) -> list[Hit]:
+        """The plain per-position scan :meth:`find` must agree with (kept for the tests)."""
         folded, index = folded_with_index(text)
         hits: list[Hit] = []
         i = 0
-        n = len(folded)
-        while i < n:
-            match = None
-            for k in self.buckets.get(folded[i:i + 2], ()):
-                if folded.startswith(k, i) and self._bounded(text, index, i, i + len(k), k):
-                    match = k
-                    break
-            if match is None and folded[i] in self.singles and self._bounded(text, index, i, i + 1, folded[i]):
-                match = folded[i]
+        while i < len(folded):
+            match = self._slow(text, folded, _Index(plain=index), i)
             if match is None:
                 i += 1
                 continue
@@ -61,12 +88,79 @@ class Matcher:
             i += len(match)
         return hits
 
+    def _slow(self, text: str, folded: str, index: _Index, i: int) -> str | None:
+        """The longest alias at folded position ``i`` that respects word boundaries."""
+        for k in self.buckets.get(folded[i:i + 2], ()):
+            if folded.startswith(k, i) and self._bounded(text, index, i, i + len(k), k):
+                return k
+        if folded[i] in self.singles and self._bounded(text, index, i, i + 1, folded[i]):
+            return folded[i]
+        return None
+
     @staticmethod
-    def _bounded(text: str, index: list[int], i: int, j: int, k: str) -> bool:
+    def _bounded(text: str, index: _Index, i: int, j: int, k: str) -> bool:
         start, end = index[i], index[j - 1] + 1
         if is_ascii_word(k[0]) and start > 0 and is_ascii_word(text[start - 1]):
             return False
         return not (is_ascii_word(k[-1]) and end < len(text) and is_ascii_word(text[end]))
+
+
+class _Index:
+    """Folded position -> original position, without a Python loop over the text.
+
+    ``ends[c]`` is the folded length after original char ``c``; most chars fold to one
+    char and spaces to none, so a bisection finds the original char of any folded one.
+    """
+
+    __slots__ = ("ends", "plain")
+
+    def __init__(self, parts: list[str] | None = None, plain: list[int] | None = None) -> None:
+        self.plain = plain  # an explicit index (find_slow)
+        self.ends: list[int] = list(accumulate(map(len, parts))) if parts is not None else []
+
+    def __getitem__(self, i: int) -> int:
+        if self.plain is not None:
+            return self.plain[i]
+        return bisect_right(self.ends, i)
+
+
+_FOLDED: dict[int, str] = {}
+"""``str.translate`` table of :func:`graph.textkey.fold_char`, grown with each new character."""
+
+
+def _fold(text: str) -> tuple[str, _Index]:
+    """:func:`graph.textkey.folded_with_index`, with the per-character work done in C."""
+    table = _FOLDED
+    for c in set(text):
+        if ord(c) not in table:
+            table[ord(c)] = fold_char(c)
+    return text.translate(table), _Index(list(map(table.__getitem__, map(ord, text))))
+
+
+def trie_pattern(keys: Iterable[str]) -> str:
+    """A regular expression matching any of ``keys``, shaped as their trie.
+
+    At each node the longer continuations come first and are optional (greedy), so a
+    match is always the longest key that starts there.
+    """
+    root: dict[str, Any] = {}
+    for k in keys:
+        node = root
+        for ch in k:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        terminal = "" in node
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if terminal:
+            return (body if len(branches) > 1 else "(?:" + body + ")") + "?"
+        return body
+
+    return build(root)
 
 
 def _with_prefix(text: str, start: int) -> int:

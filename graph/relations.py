@@ -79,7 +79,8 @@ class Cues:
         self.descriptors: tuple[str, ...] = tuple(data.get("descriptors", []))
         self.blockers: list[str] = list(data.get("cue_blockers", []))
         neg = [re.escape(w) for w in data.get("negations", [])]
-        self.negation = re.compile(rf"^\S{{0,3}}?(?:{'|'.join(neg)})" if neg else r"(?!)")
+        # 「取り込みには対応していない」: the denial may come a few words after the cue
+        self.negation = re.compile(rf"^[^、。,.!?！？]{{0,10}}?(?:{'|'.join(neg)})" if neg else r"(?!)")
         alt = rel.get("alternative-to", {})
         self.between_alt: list[str] = list(alt.get("between", []))
         self.positional_alt: list[str] = list(alt.get("positional", []))
@@ -107,7 +108,7 @@ class Cues:
                 continue
             if any(a <= st < b for a, b in blocked):
                 continue
-            if self.negation.match(text[st + ln:st + ln + 8]):
+            if self.negation.match(text[st + ln:st + ln + 16]):
                 continue
             out.append((st, ln))
         return out
@@ -189,7 +190,7 @@ def cue_relations(block: Block, mentions: list[Located], ctx: Context, cues: Cue
         ms = [m for m in mentions if s <= m.start < e]
         if not ms:
             continue
-        ms = [m for m in ms if not text[m.end:m.end + 6].lstrip().startswith(cues.descriptors)]
+        ms = [m for m in ms if not _described(text[m.end:m.end + 8].lstrip(), cues)]
         if not ms:
             continue
         groups = _groups(ms, text, cues)
@@ -286,6 +287,11 @@ def _qualifies_next(g: Group, groups: list[Group], text: str) -> bool:
     if not text[g.end:g.end + 3].lstrip(" 　").startswith("の"):
         return False
     return any(0 <= o.start - g.end <= 3 for o in groups if o is not g)
+
+
+def _described(after: str, cues: Cues) -> bool:
+    """「時系列予測サービス」 describes the topic; 「Athena ではなく」 still names Athena."""
+    return after.startswith(cues.descriptors) and not after.startswith(tuple(cues.positional_alt))
 
 
 def _edges(srcs: list[str], objs: list[str], rel: str, ctx: Context, block: Block, sent: str,

@@ -247,7 +247,7 @@
     var ns = data.nodes.map(function (n) {
       var v = makeNode(n);
       v.size = n.hop === 0 ? 22 : (n.hop === 1 ? 14 : 10);
-      v.font = fontFor(n.shape); v.font.size = n.hop === 0 ? 18 : (n.hop === 1 ? 15 : 13);
+      v.font = fontFor(n.shape); v.font.size = n.hop === 0 ? 24 : (n.hop === 1 ? 19 : 16);
       if (n.hop === 0) { v.borderWidth = 4; }
       return v;
     });

@@ -235,8 +235,11 @@ CONCEPT_CATEGORIES = frozenset({
 # Spellings a learner mixes freely; each group must land on one concept entry.
 CONCEPT_SYNONYMS = [
     ("過学習", "Overfitting", "オーバーフィッティング", "過剰適合"),
-    ("再現率", "Recall", "リコール", "感度", "Sensitivity", "TPR", "True Positive Rate"),
+    ("再現率", "Recall", "リコール", "感度", "Sensitivity"),
+    ("真陽性率", "TPR", "True Positive Rate"),
     ("適合率", "Precision", "プレシジョン"),
+    ("正解率", "Accuracy", "精度"),
+    ("ローリングデプロイ", "Rolling", "Rolling Deployment", "In-Place"),
     ("データドリフト", "Data Drift"),
     ("コンセプトドリフト", "Concept Drift", "概念ドリフト"),
     ("モデルドリフト", "Model Drift", "モデル品質の劣化"),
@@ -267,12 +270,14 @@ CONCEPT_LOOK_ALIKES = [
     ("Zero-shot", "Few-shot"), ("Top-p", "Top-k"), ("転移学習", "ファインチューニング"),
     ("説明可能性", "解釈可能性"), ("バイアス", "バイアス-バリアンストレードオフ"),
     ("データ並列", "モデル並列"), ("教師あり学習", "半教師あり学習"),
+    ("継続的インテグレーション", "継続的デリバリー"), ("特徴量重要度", "特徴量帰属"),
+    ("線形モデル", "一般化線形モデル"), ("Linear Learner", "線形回帰"),
 ]
 
 # Everyday or two-faced words: as a concept alias they would fire inside unrelated prose.
 FORBIDDEN_CONCEPT_ALIASES = [
-    "精度", "モデル", "データ", "学習", "推論", "分散", "要約", "スケーリング", "遅延", "閾値",
-    "しきい値", "多様性", "損失", "特徴", "ラベル", "Linear", "Rolling", "Feature", "Model", "Data",
+    "モデル", "データ", "学習", "推論", "分散", "要約", "スケーリング", "遅延", "閾値", "しきい値",
+    "多様性", "損失", "特徴", "ラベル", "温度", "翻訳", "Linear", "Feature", "Model", "Data", "CV",
     "mAP", "SSD", "FM", "Threshold", "Availability", "Benchmark",
 ]
 
@@ -303,11 +308,13 @@ def test_concepts_are_broad_and_use_allowed_categories() -> None:
 
 
 def test_every_concept_has_a_short_japanese_description() -> None:
+    """Entity pages and map tooltips show the description; like services.yml it is one
+    defining sentence, optionally followed by the one point a learner must remember."""
     bad = []
     for e in concept_entries():
         text = str(e.get("description") or "")
         japanese = any("\u3040" <= c <= "\u30ff" or "\u4e00" <= c <= "\u9fff" for c in text)
-        if not (japanese and text.endswith("。") and 10 <= len(text) <= 120):
+        if not (japanese and text.endswith("。") and text.count("。") <= 2 and 10 <= len(text) <= 90):
             bad.append(e["name"])
     assert not bad, bad
 

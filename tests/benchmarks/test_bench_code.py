@@ -1,0 +1,64 @@
+"""The benchmark's own helpers: baseline project, synthetic map graphs, results files."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import networkx as nx
+
+from benchmarks.run import Bench, _without_kgsite, dir_size, plain_mkdocs_project, scaled_graph, write_results
+from generator.cli import default_config
+from graph.build import build_graph
+
+
+def test_plain_project_keeps_the_theme_and_drops_the_plugin(examples_dir: Path, tmp_path: Path) -> None:
+    cfg = plain_mkdocs_project(examples_dir, tmp_path / "plain")
+    text = cfg.read_text(encoding="utf-8")
+    assert "knowledge-graph" not in text and "KGSITE_NOTES" not in text
+    original = default_config().read_text(encoding="utf-8")
+    theme = original[original.index("theme:"):original.index("plugins:")]
+    assert theme in text  # same Material settings, byte for byte
+    assert "nav:\n  - ホーム: index.md\n  - ノート: notes/index.md\n" in text
+    notes = sorted(p.relative_to(examples_dir) for p in examples_dir.rglob("*.md"))
+    copied = sorted(p.relative_to(tmp_path / "plain" / "docs" / "notes")
+                    for p in (tmp_path / "plain" / "docs" / "notes").rglob("*.md") if p.name != "index.md")
+    assert copied == [n for n in notes if n.name != "index.md"]
+    listing = (tmp_path / "plain" / "docs" / "notes" / "index.md").read_text(encoding="utf-8")
+    assert listing.count("](") == len(copied)
+
+
+def test_config_editing_only_removes_the_plugin_block() -> None:
+    text = "a: 1\nplugins:\n  - search:\n      lang: ja\n  - knowledge-graph:\n      notes: x\n  - tags\nnav:\n" \
+           "  - A: a.md\nz: 2\n"
+    assert _without_kgsite(text) == "a: 1\nplugins:\n  - search:\n      lang: ja\n  - tags\nnav:\nz: 2\n"
+
+
+def test_scaled_graph_has_the_size_and_shape_asked_for(examples_dir: Path) -> None:
+    base = build_graph(examples_dir).graph
+    g = scaled_graph(base, 400)
+    assert abs(g.number_of_nodes() - 400) <= 2
+    kinds = nx.get_node_attributes(g, "kind")
+    assert set(kinds.values()) >= {"note", "service"}
+    assert all(k in {"links-to", "mentions", "uses", "monitors", "alternative-to", "part-of"}
+               for *_, k in g.edges(keys=True))
+    assert scaled_graph(base, 400).edges(keys=True) == g.edges(keys=True)  # seeded
+
+
+def test_results_hold_every_figure_with_its_ratio(tmp_path: Path) -> None:
+    b = Bench(tmp_path, runs=3, full=False, browser=False, serve=False)
+    fig = b.add("build", "x", [3.0, 1.0, 2.0], "s", "plain", [4.0, 4.0, 8.0], "<= 1.3x", lambda v, r: r <= 1.3)
+    assert (fig.value, fig.baseline_value, fig.ratio, fig.holds) == (2.0, 4.0, 0.5, True)
+    table = write_results(b, {"full": False})
+    data = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert data["figures"][0]["runs"] == [3.0, 1.0, 2.0]
+    assert "| build | x | 2 s |" in table and (tmp_path / "results.md").read_text(encoding="utf-8") == table
+    assert math.isfinite(data["figures"][0]["ratio"])
+
+
+def test_dir_size_counts_bytes_and_pages(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "index.html").write_text("12345")
+    (tmp_path / "x.js").write_text("123")
+    assert dir_size(tmp_path) == (8, 1)
