@@ -221,7 +221,9 @@ def _resolve_candidate(resolver: Resolver, surface: str, note: str, line: int, h
     create = "service" if how == "service-phrase" else "concept"
     pair = split_paren(surface)
     if pair and not is_synonym_pair(*pair):
-        return _resolve_candidate(resolver, pair[0], note, line, how, known, gate)
+        # 「カテゴリ値のエンコーディング（ラベルエンコーディング）」: a phrase, then the term it means
+        return (_resolve_candidate(resolver, pair[0], note, line, how, known, gate)
+                or _resolve_candidate(resolver, pair[1], note, line, how, known, gate))
     if pair:
         a, b = pair
         ea, eb = resolver.exact(a), resolver.exact(b)
@@ -364,7 +366,7 @@ def _doc_relations(doc: Document, located: dict[tuple[str, int], list[Located]],
     for heading, items in comparison.items():
         out.extend(listed_alternatives(items, doc.path, heading))
     out.extend(_sibling_alternatives(doc, heads, exact_heads, records, cues))
-    out = _refine(out, parents, categories, cues)
+    out = _refine(out, parents, categories, kinds, cues)
     out.extend(_explicit(doc, heads, resolver, section_lines, diagnostics))
     return out
 
@@ -403,16 +405,24 @@ def _sibling_alternatives(doc: Document, heads: dict[tuple[str, int], str], exac
     return out
 
 
-def _refine(rels: list[Relation], parents: dict[str, str], categories: dict[str, str], cues: Cues) -> list[Relation]:
+def _refine(rels: list[Relation], parents: dict[str, str], categories: dict[str, str], kinds: dict[str, str],
+            cues: Cues) -> list[Relation]:
     """Inferred edges a careful reader would not sign as written.
 
     A platform does not "use" its own feature: that is part-of, already known from the
     vocabulary (a feature may still use its platform: Data Wrangler 「SageMaker と連携」);
-    "monitoring" a place data sits or moves through means using it.
+    "monitoring" a place data sits or moves through means using it. Only a service
+    watches something, and an idea does not use a service (「マージジョブ … S3 に保存」
+    says where data goes, not what a concept is built on).
     """
     out = []
     for r in rels:
         if parents.get(r.target) == r.source or (parents.get(r.source) == r.target and r.relation != "uses"):
+            continue
+        source_kind, target_kind = kinds.get(r.source, "concept"), kinds.get(r.target, "concept")
+        if r.relation == "monitors" and source_kind != "service":
+            continue
+        if r.relation == "uses" and source_kind != "service" and target_kind == "service":
             continue
         if r.relation == "monitors" and categories.get(r.target) in cues.passive_services:
             r = Relation(r.source, r.target, "uses", r.evidence)

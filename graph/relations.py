@@ -255,7 +255,7 @@ def cue_relations(block: Block, mentions: list[Located], ctx: Context, cues: Cue
                     continue
                 # 「Athena でクエリ可能」: the tool something is done with, by the topic
                 objs, subject = list(tool.entities), None
-            src = subject or topic
+            src = subject or _paren_owner(text, s, cue_start, ms, objs) or topic
             if src and objs:
                 out.extend(_edges([src], objs, rel, ctx, block, written, f"cue-{rel}-ja"))
             prev_end = cue_end
@@ -287,6 +287,22 @@ def _qualifies_next(g: Group, groups: list[Group], text: str) -> bool:
     if not text[g.end:g.end + 3].lstrip(" 　").startswith("の"):
         return False
     return any(0 <= o.start - g.end <= 3 for o in groups if o is not g)
+
+
+def _paren_owner(text: str, start: int, cue: int, ms: list[Located], objs: list[str]) -> str | None:
+    """「SSD(VGG/ResNet ベース)」: an aside in parentheses is about the mention it follows."""
+    depth = 0
+    for i in range(cue - 1, start - 1, -1):
+        c = text[i]
+        if c in ")）":
+            depth += 1
+        elif c in "(（":
+            if depth:
+                depth -= 1
+                continue
+            owner = [m for m in ms if 0 <= i - m.end <= 1 and m.entity not in objs]
+            return owner[-1].entity if owner else None
+    return None
 
 
 def _described(after: str, cues: Cues) -> bool:
