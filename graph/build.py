@@ -281,12 +281,14 @@ class DiscoveryGate:
     def allows(self, surface: str, how: str) -> bool:
         text = surface.strip()
         if how == "service-phrase":
-            return len(text.split()) >= 2
+            # "AWS ML", "Amazon AI": a prefix before a generic word is not a product name
+            rest = text.split(maxsplit=1)[1:]
+            return bool(rest) and key(rest[0]) not in self.generic and len(key(rest[0])) > 2
         if len(text) < 2 or len(text) > 30 or key(text) in self.generic:
             return False
         if HIRAGANA.search(text) or text.endswith(self.action_suffixes):
             return False
-        if re.search(r"[?？!！。、,]", text):
+        if re.search(r"[?？︖!！︕。、,]", text):
             return False
         if re.search(r"[/／]", text) and not text.isascii():
             return False
