@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Iterable, Mapping
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -43,6 +44,8 @@ the number of edges per node; otherwise a vault where every note mentions twenty
 services is drawn as one overlapping blob."""
 NEAR = 2.0
 """Exact repulsion radius, in ideal edge lengths (the classic grid variant of FR uses 2k)."""
+NEAR_SPACINGS = 2.5
+"""...but at most this many median nearest-neighbour distances: about 20 neighbours each."""
 GRID = 10
 """Far-field grid resolution: GRID² cell centroids push every node."""
 GRAVITY = 0.3
@@ -62,7 +65,8 @@ def layout(graph: Any, previous: Mapping[str, Position] | None = None, seed: int
     nodes (5,000 nodes in about a second).
     """
     nodes = sorted(str(n) for n in graph.nodes)
-    edges = _edge_pairs(nodes, ((str(s), str(t)) for s, t in graph.edges()))
+    # the adjacency view lists each neighbour once however many parallel edges there are
+    edges = _edge_pairs(nodes, ((str(s), str(t)) for s, nbrs in graph.adj.items() for t in nbrs))
     return _positions(nodes, edges, previous or {}, seed, iterations)
 
 
@@ -190,11 +194,35 @@ def _relax(xy: np.ndarray, edges: np.ndarray, movable: np.ndarray, steps: int, s
     degree = np.bincount(np.concatenate((src, dst)), minlength=n).astype(float)
     gravity = GRAVITY * (1.0 + degree)
     still = ~movable
+    rows = np.flatnonzero(movable)
+    # a few new nodes among pinned ones (an edit while serving): forces on those rows only
+    few = len(rows) * 4 < n
+    if few:
+        touching = movable[src] | movable[dst]
+        src, dst = src[touching], dst[touching]
     for step in range(steps):
         temperature = start * (1.0 - step / steps) + 0.01
-        # near field: exact repulsion k²/d along the pair, for pairs closer than NEAR
-        pairs = cKDTree(np.column_stack((z.real, z.imag))).query_pairs(NEAR, output_type="ndarray")
-        disp = _far_field(z)
+        # near field: exact repulsion k²/d along the pair, for pairs closer than NEAR ideal edge
+        # lengths, or than a few node spacings where a dense graph packs nodes tighter
+        # (else every node has hundreds of "near" neighbours and a step costs O(n²) again)
+        tree = cKDTree(np.column_stack((z.real, z.imag)))
+        if step == 0 or not few:  # pinned nodes dominate the spacing of a few-node relaxation
+            spacing = float(np.median(tree.query(tree.data, k=2)[0][:, 1])) if n > 1 else NEAR
+            radius = min(NEAR, NEAR_SPACINGS * spacing)
+        if few:
+            disp = np.zeros(n, dtype=complex)
+            disp[rows] = _far_field(z, rows)
+            near = tree.query_ball_point(tree.data[rows], radius)
+            i = np.repeat(rows, [len(x) for x in near])
+            j = np.fromiter(chain.from_iterable(near), dtype=np.int64, count=len(i))
+            i, j = i[i != j], j[i != j]
+            if len(i):
+                delta = z[i] - z[j]
+                disp += _scatter(i, delta / np.maximum(delta.real ** 2 + delta.imag ** 2, 1e-4), n)
+            pairs = np.zeros((0, 2), dtype=np.int64)
+        else:
+            disp = _far_field(z)
+            pairs = tree.query_pairs(radius, output_type="ndarray")
         if len(pairs):
             i, j = pairs[:, 0], pairs[:, 1]
             delta = z[i] - z[j]
@@ -219,7 +247,7 @@ def _scatter(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     return np.bincount(index, values.real, minlength=n) + 1j * np.bincount(index, values.imag, minlength=n)
 
 
-def _far_field(z: np.ndarray) -> np.ndarray:
+def _far_field(z: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
     """Repulsion of every node by the GRID² cell centroids, each weighted by its node count.
 
     Softened by the cell size so that a node's own and neighbouring cells (already
@@ -237,7 +265,7 @@ def _far_field(z: np.ndarray) -> np.ndarray:
     centroid = (np.bincount(flat, z.real, minlength=GRID * GRID)[full]
                 + 1j * np.bincount(flat, z.imag, minlength=GRID * GRID)[full]) / m
     soft = (max(span_x, span_y) / GRID) ** 2 + NEAR ** 2
-    delta = z[:, None] - centroid[None, :]
+    delta = (z if rows is None else z[rows])[:, None] - centroid[None, :]
     w = m[None, :] / (delta.real ** 2 + delta.imag ** 2 + soft)
     result: np.ndarray = (w * delta).sum(axis=1)
     return result

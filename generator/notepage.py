@@ -147,6 +147,9 @@ def render_note(doc: Document, text: str, graph: nx.MultiDiGraph, layout: Layout
         if lineno in anchors:
             line = _anchor(line, lineno, anchors[lineno])
         out.append(line)
+    if doc.body_offset:
+        # relations declared in front matter cite line 1: land them at the top of the note
+        out.insert(0, '<a id="L1" class="kg-line"></a>\n')
     return _front_matter(doc) + "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -169,7 +172,7 @@ def _anchor(line: str, lineno: int, kind: str) -> str:
     tag = f'<a id="L{lineno}" class="kg-line"></a>'
     if not line.strip():
         return line
-    if kind == "table_header" or set(line.strip()) <= set("|-: "):
+    if set(line.strip()) <= set("|-: "):
         return line
     m = ANCHOR_AT.match(line)
     head = m.group(1) if m else ""

@@ -179,6 +179,19 @@ class Resolver:
             return None
         return self.ensure_term(term), f"edit distance {best[0]} to the alias '{best[1]}' of {term.name}"
 
+    def extra_word(self, surface: str) -> tuple[str, str] | None:
+        """"SageMaker Model Clarify" is SageMaker Clarify with one word too many, when
+        dropping exactly one word gives exactly one known name."""
+        words = surface.split()
+        if len(words) < 3 or not surface.isascii():
+            return None
+        found = {self.index[k] for i in range(1, len(words))
+                 if (k := key(" ".join(words[:i] + words[i + 1:]))) in self.index}
+        if len(found) != 1:
+            return None
+        term = found.pop()
+        return self.ensure_term(term), f"'{surface}' is {term.name} with one extra word"
+
     def short_form(self, surface: str) -> tuple[str, str] | None:
         """"Canvas" under a SageMaker section is "SageMaker Canvas": a feature's name without
         its platform's name, when exactly one vocabulary term reads so."""
@@ -239,7 +252,7 @@ class Resolver:
                     self._merge(surface, eid, f"'{surface}' is '{surface + suffix}' without the generic suffix",
                                 note, line)
                     return eid
-        fz = self.fuzzy(surface) or self.short_form(surface)
+        fz = self.fuzzy(surface) or self.short_form(surface) or self.extra_word(surface)
         if self.pending_ambiguity and not fz:
             self.table.ambiguities.setdefault(surface, Ambiguity(surface, self.pending_ambiguity, note, line))
         if fz:

@@ -22,8 +22,9 @@ def test_cli_build_of_small_vault_renders_entity_and_note_pages(tmp_path: Path) 
     kgsite("build", "--notes", str(MINI), "--site-dir", str(site), "--strict", cwd=tmp_path)
     s3 = _html(site, "services/amazon-s3/index.html")
     assert "Amazon S3" in s3
-    # the flow S3 → Glue is listed under "uses" with its quote linking to the note's line anchor
-    assert "使う (uses)" in s3
+    # the flow S3 → Glue: Glue reads from S3, so S3 lists Glue under "used by" with the
+    # quote linking to the note's line anchor
+    assert "使われる (used by)" in s3
     assert re.search(r'href="[^"]*notes/pipelines/#L3"', s3)
     note = _html(site, "notes/monitoring/index.html")
     assert 'id="L9"' in note
