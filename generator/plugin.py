@@ -22,7 +22,7 @@ from mkdocs.structure.pages import Page
 
 from generator.paths import Layout
 from generator.pipeline import Built, build_site
-from generator.render import offline_html
+from generator.render import defuse_html, offline_html
 from generator.search import postprocess
 from generator.site import SiteOptions, stats_markdown
 from graph.cache import default_cache_dir
@@ -47,6 +47,7 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
 
     def __init__(self) -> None:
         self.built: Built | None = None
+        self.notes_prefix = "notes/"
         self.notes_dir = Path()
         self.serving = False
 
@@ -92,6 +93,7 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         except ValueError:
             notes_rel = ""
         layout = Layout(self.config.prefix, notes_dir=notes_rel or "notes")
+        self.notes_prefix = (notes_rel or "notes").rstrip("/") + "/"
         vocab = tuple(str(self._base(config) / v) for v in self.config.vocabulary)
         options = SiteOptions(layout=layout, use_directory_urls=config.use_directory_urls,
                               templates=str(self._base(config) / self.config.templates) if self.config.templates
@@ -141,8 +143,12 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
                     files.append(File.generated(config, uri, abs_src_path=str(path)))
 
     def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
-        """No request outside the site: remote images in notes become links."""
-        return offline_html(html)
+        """No request outside the site: remote images in notes become links; a note's own
+        HTML cannot run script."""
+        html = offline_html(html)
+        if page.file.src_uri.startswith(self.notes_prefix):
+            html = defuse_html(html)
+        return html
 
     def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         if STATS_MARKER in markdown and self.built is not None:

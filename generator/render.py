@@ -67,3 +67,19 @@ def offline_html(page_html: str) -> str:
                 f"{escape(html.unescape(label))}</a>")
 
     return REMOTE_EMBED.sub(repl, page_html)
+
+
+SCRIPT = re.compile(r"<script\b(?![^>]*type=[\"']application/json)[^>]*>.*?</script\s*>", re.I | re.S)
+ACTIVE_TAG = re.compile(r"</?(?:script|iframe|object|embed|frame|frameset|base|meta)\b[^>]*>", re.I)
+HANDLER = re.compile(r"""\s+on[a-z]+\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)""", re.I)
+JS_URL = re.compile(r"""(\s(?:href|src|action|formaction|xlink:href)\s*=\s*["']?)\s*javascript:""", re.I)
+
+
+def defuse_html(page_html: str) -> str:
+    """A note's own HTML stays (``<details>``, ``<br>``, ``<kbd>``), but nothing in it runs:
+    scripts, frames, event handlers and ``javascript:`` links are dropped. A note copied
+    from the web must not be able to act in the reader's browser."""
+    page_html = SCRIPT.sub("", page_html)
+    page_html = ACTIVE_TAG.sub("", page_html)
+    page_html = HANDLER.sub("", page_html)
+    return JS_URL.sub(r"\1#", page_html)

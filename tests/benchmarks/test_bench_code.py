@@ -61,4 +61,7 @@ def test_dir_size_counts_bytes_and_pages(tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "index.html").write_text("12345")
     (tmp_path / "x.js").write_text("123")
-    assert dir_size(tmp_path) == (8, 1)
+    (tmp_path / "assets" / "javascripts").mkdir(parents=True)
+    (tmp_path / "assets" / "javascripts" / "bundle.js").write_text("1234567")
+    (tmp_path / "vis-network.min.js").write_text("12")
+    assert dir_size(tmp_path) == (17, 1, 8)

@@ -215,3 +215,7 @@ def test_note_text_is_escaped_on_generated_pages(tmp_path: Path) -> None:
     assert "</script" not in data.lower() and "<img" not in data
     note = (site / "notes/evil/index.html").read_text(encoding="utf-8")
     assert "<title>Evil &lt;img src=x onerror=alert(1)&gt;" in note
+    # the note's own HTML is kept as written, but nothing in it can run
+    body = note[note.index("<article"):note.index("</article>")]
+    assert "alert(\"q\")" not in body and "javascript:" not in body
+    assert ">x</a>" in body
