@@ -107,7 +107,10 @@ def assemble(docs: list[Document], vocab: Vocabulary) -> BuildResult:
     known = _vocabulary_matcher(vocab)
     for doc in docs:
         resolver.note_context = _lazy_context(doc, known)
+        attributes = _attribute_rows(doc, resolver)
         for surface, line, how in candidate_terms(doc, resolver.not_terms):
+            if how == "table-row" and line in attributes:
+                continue
             eid = _resolve_candidate(resolver, surface, doc.path, line, how, known, gate)
             if eid and how in STRUCTURAL:
                 heads[(doc.path, line)] = eid
@@ -198,6 +201,14 @@ def _ev(e: Evidence) -> dict[str, Any]:
     return {"note": e.note, "line": e.line, "quote": e.quote, "rule": e.rule}
 
 
+def _attribute_rows(doc: Document, resolver: Resolver) -> set[int]:
+    """Lines of table rows that name attributes, not terms: when the header's columns are
+    the things compared (「| 特性 | リアルタイム推論 | バッチ推論 |」), the first cell of each
+    row is what they are compared on (「推論データサイズ」)."""
+    compared = {b.table for b in doc.blocks if b.kind == "table_header" and len(_column_entities(b, resolver)) >= 2}
+    return {b.line for b in doc.blocks if b.kind == "table_row" and b.table in compared}
+
+
 def _lazy_context(doc: Document, known: Matcher) -> Callable[[], set[str]]:
     """The known entities a note names, found only if an ambiguous short name needs them."""
     cache: list[set[str]] = []
@@ -279,7 +290,7 @@ class DiscoveryGate:
                    tuple(cues.get("action_suffixes", [])))
 
     def allows(self, surface: str, how: str) -> bool:
-        text = surface.strip()
+        text = fold_same_length(surface.strip())
         if how == "service-phrase":
             # "AWS ML", "Amazon AI": a prefix before a generic word is not a product name
             rest = text.split(maxsplit=1)[1:]
