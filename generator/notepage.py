@@ -18,7 +18,7 @@ import networkx as nx
 import yaml
 
 from generator.paths import Layout, rel
-from graph.build import resolve_link
+from graph.build import entity_for_link, resolve_link
 from graph.document import WIKILINK
 from graph.model import Document
 
@@ -140,7 +140,7 @@ def render_note(doc: Document, text: str, graph: nx.MultiDiGraph, layout: Layout
         if existing is not None:
             line = _relative_links(line, doc.path, existing, missing if missing is not None else [], page,
                                    layout)
-        line = _wikilinks(line, doc.path, page, layout, lookup, existing)
+        line = _wikilinks(line, doc.path, page, layout, lookup, existing, graph)
         line = BLOCK_ID.sub(lambda m: f' <a id="^{m.group(1)}"></a>', line)
         # every line of a block carries its mentions; anchors go on a block's first line
         line = _link_line(line, _mentions_for(lineno, mentions, block_lines))
@@ -203,7 +203,7 @@ def _vault_file(target: str, source: str, existing: set[str]) -> str | None:
 
 
 def _wikilinks(line: str, source: str, page: str, layout: Layout, lookup: dict[str, str],
-               existing: set[str] | None = None) -> str:
+               existing: set[str] | None = None, graph: nx.MultiDiGraph | None = None) -> str:
     if "[[" not in line:
         return line
 
@@ -218,6 +218,11 @@ def _wikilinks(line: str, source: str, page: str, layout: Layout, lookup: dict[s
             if found is not None:
                 href = quote(rel(page, layout.vault_file(found)))
                 return f"![{shown}]({href})" if embed else f"[{shown}]({href})"
+        entity = entity_for_link(graph, target) if dest is None and graph is not None else None
+        if entity is not None and graph is not None:
+            # [[Amazon S3]] names a term, not a note: it opens the term's page
+            href = quote(rel(page, layout.entity(entity, graph.nodes[entity]["kind"])))
+            return f"[{shown}]({href})"
         if dest is None:
             return (f'<span class="kg-missing" title="{html.escape("ノートがありません: " + target)}">'
                     f"{html.escape(text)}</span>")

@@ -178,6 +178,7 @@ def assemble(docs: list[Document], vocab: Vocabulary) -> BuildResult:
             relations.append(Relation(eid, parent, "part-of", Evidence("", 0, "", "vocabulary-parent")))
     _add_relations(graph, relations)
     titles = _add_notes(graph, docs, mentions)
+    graph.graph["entity_keys"] = _entity_keys(graph)
     _add_links(graph, docs, titles, diagnostics)
     graph.graph["merges"] = [
         {"surface": m.surface, "entity": m.entity, "reason": m.reason, "note": m.note, "line": m.line}
@@ -634,11 +635,29 @@ def resolve_link(target: str, source: str, lookup: dict[str, str]) -> str | None
     return lookup.get(PurePosixPath(t).name.casefold())
 
 
+def _entity_keys(graph: nx.MultiDiGraph) -> dict[str, str]:
+    """Every name of every entity page, for wikilinks written to a term (「[[Amazon S3]]」)."""
+    out: dict[str, str] = {}
+    for n, d in sorted(graph.nodes(data=True)):
+        if d.get("kind") in ("service", "concept"):
+            for form in (d["name"], *d.get("aliases", []), *d.get("vocabulary_aliases", [])):
+                out.setdefault(key(form), str(n))
+    return out
+
+
+def entity_for_link(graph: nx.MultiDiGraph, target: str) -> str | None:
+    """The entity a wikilink names when no note has that name."""
+    keys: dict[str, str] = graph.graph.get("entity_keys", {})
+    return keys.get(key(target.split("#", 1)[0])) if target.strip() else None
+
+
 def _add_links(graph: nx.MultiDiGraph, docs: list[Document], lookup: dict[str, str],
                diagnostics: list[Diagnostic]) -> None:
     for doc in docs:
         for link in doc.links:
             dest = resolve_link(link.target, doc.path, lookup)
+            if dest is None and entity_for_link(graph, link.target):
+                continue
             if dest is None:
                 diagnostics.append(Diagnostic("info", "dangling-link",
                                               f"[[{link.target}]] links to no note in the vault.",
