@@ -258,6 +258,9 @@ def _resolve_candidate(resolver: Resolver, surface: str, note: str, line: int, h
     eid = resolver.resolve(surface, note, line, None)
     if eid or how == "title":
         return eid
+    if resolver.last_vetoed:
+        # the user said this name is not the known term it looks like: it is its own
+        return resolver.resolve(surface, note, line, create) if gate.allows(surface, how) else None
     if how == "heading":
         parts = [p for p in HEADING_SPLIT.split(surface) if p.strip()]
         if len(parts) > 1:

@@ -110,6 +110,7 @@ class Resolver:
         self.not_terms: list[str] = list(cues.get("not_terms", []))
         self._shorts: dict[str, list[Term]] | None = None
         self.pending_ambiguity: tuple[str, ...] = ()
+        self.last_vetoed = False
         self.plain_words = frozenset(key(w) for w in cues.get("plain_words", []))
         # Known entities named in the note being read: "Canvas" in a note about SageMaker
         # is SageMaker Canvas, not Nova Canvas.
@@ -165,8 +166,6 @@ class Resolver:
             if d > limit or d == 0:
                 continue
             if _digits(k) != _digits(cand):
-                continue
-            if (k, cand) in self.vocab.vetoes or (cand, k) in self.vocab.vetoes:
                 continue
             found.append((d, cand))
         if not found:
@@ -240,7 +239,7 @@ class Resolver:
             if surface.endswith(suffix) and len(surface) > len(suffix) + 1:
                 base = surface[: -len(suffix)].strip()
                 eid = self.exact(base)
-                if eid:
+                if eid and not self._vetoed(surface, eid):
                     self._merge(surface, eid, f"'{surface}' is '{base}' with the generic suffix '{suffix}'",
                                 note, line)
                     return eid
@@ -248,11 +247,14 @@ class Resolver:
         for suffix in GENERIC_SUFFIXES:
             if not suffix.isascii() and len(surface) >= 2:
                 eid = self.exact(surface + suffix)
-                if eid:
+                if eid and not self._vetoed(surface, eid):
                     self._merge(surface, eid, f"'{surface}' is '{surface + suffix}' without the generic suffix",
                                 note, line)
                     return eid
         fz = self.fuzzy(surface) or self.short_form(surface) or self.extra_word(surface)
+        self.last_vetoed = bool(fz and self._vetoed(surface, fz[0]))
+        if self.last_vetoed:
+            fz = None
         if self.pending_ambiguity and not fz:
             self.table.ambiguities.setdefault(surface, Ambiguity(surface, self.pending_ambiguity, note, line))
         if fz:
@@ -269,6 +271,16 @@ class Resolver:
         self.table.records[eid].aliases.add(surface)
         self.table.add_surface(surface, eid)
         return eid
+
+    def _vetoed(self, surface: str, eid: str) -> bool:
+        """The user's vocabulary said these two are different things (``veto:`` pairs)."""
+        if not self.vocab.vetoes:
+            return False
+        rec = self.table.records.get(eid)
+        term = self.by_id.get(eid)
+        names = {key(n) for n in ((rec.name,) if rec else ()) + ((term.name, *term.aliases) if term else ())}
+        k = key(surface)
+        return any((k, n) in self.vocab.vetoes or (n, k) in self.vocab.vetoes for n in names)
 
     def _merge(self, surface: str, eid: str, reason: str, note: str, line: int) -> None:
         self.table.add_surface(surface, eid)

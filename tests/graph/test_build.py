@@ -82,3 +82,16 @@ def test_wikilink_to_a_term_is_not_dangling(tmp_path: Path) -> None:
     g = build_graph(tmp_path).graph
     dangling = [d for d in g.graph["diagnostics"] if d["code"] == "dangling-link"]
     assert [d["message"] for d in dangling] == ["[[どこにもない]] links to no note in the vault."]
+
+
+def test_user_veto_stops_a_fuzzy_merge(tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.md").write_text("# メモ\n\n- SageMaker Model Resistry: モデルを登録する\n", encoding="utf-8")
+    assert _by_name(build_graph(notes).graph, "SageMaker Model Resistry") == "amazon-sagemaker-model-registry"
+    veto = tmp_path / "mine.yml"
+    veto.write_text("kind: concept\nentries: []\nveto:\n  - [SageMaker Model Resistry, SageMaker Model Registry]\n",
+                    encoding="utf-8")
+    g = build_graph(notes, (str(veto),)).graph
+    assert _by_name(g, "SageMaker Model Resistry") != "amazon-sagemaker-model-registry"
+    assert not [m for m in g.graph["merges"] if m["surface"] == "SageMaker Model Resistry"]
