@@ -78,7 +78,8 @@ def test_vault_is_not_modified(tmp_path: Path) -> None:
 
 
 def test_wikilink_to_a_term_is_not_dangling(tmp_path: Path) -> None:
-    (tmp_path / "a.md").write_text("# メモ\n\n[[Amazon S3]] に保存する。[[CloudWatch]] と [[どこにもない]]\n", encoding="utf-8")
+    (tmp_path / "a.md").write_text("# メモ\n\n[[Amazon S3]] に保存する。[[CloudWatch]] と [[どこにもない]]\n",
+                                   encoding="utf-8")
     g = build_graph(tmp_path).graph
     dangling = [d for d in g.graph["diagnostics"] if d["code"] == "dangling-link"]
     assert [d["message"] for d in dangling] == ["[[どこにもない]] links to no note in the vault."]
