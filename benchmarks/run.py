@@ -7,7 +7,7 @@ baseline measured in the same run, as a ratio, so a slower or faster machine mov
 * build: ``kgsite build`` vs a plain ``mkdocs build`` of the same notes with the same
   Material settings and the same navigation (top-level pages plus one index of notes);
   peak RSS of each process tree and the size of each site;
-* site growth: how site size grows with the number of pages (1.0 = linear);
+* site growth: how the site's content grows with the number of notes (1.0 = linear);
 * one-note edit: ``build_site`` again after an edit (graph + pages stage, vs a cold
   ``build_site``) and end to end under ``kgsite serve`` (HTTP polled until the page shows
   the edit, vs the plain full rebuild that ``mkdocs serve`` redoes on every edit);
@@ -15,8 +15,9 @@ baseline measured in the same run, as a ratio, so a slower or faster machine mov
   Chromium vs pyvis's own self-contained page with the same precomputed positions.
 
 Vaults: ``../shared/seeds`` and synthetic vaults from ``../shared/tools/make_corpus.py``
-(1,000 notes; 10,000 more with ``--full``). Nothing outside ``--out`` is written; the
-user's notes are only read. Results: ``<out>/results.json`` and ``<out>/results.md``.
+(250 and 1,000 notes, the 250 for the site-growth figure; 10,000 more with ``--full``).
+Nothing outside ``--out`` is written; the user's notes are only read.
+Results: ``<out>/results.json`` and ``<out>/results.md``.
 """
 
 from __future__ import annotations
@@ -346,7 +347,8 @@ def bench_build(b: Bench, name: str, vault: Path, runs: int) -> dict[str, float]
     plain_bytes, plain_pages, plain_content = dir_size(work / "site-plain")
     b.add("site_size", name, [kg_bytes / 1e6], "MB", "plain mkdocs site", [plain_bytes / 1e6],
           note=f"{kg_pages} vs {plain_pages} HTML pages")
-    return {"kg_bytes": kg_content, "kg_pages": kg_pages, "plain_bytes": plain_content, "plain_pages": plain_pages}
+    return {"kg_bytes": kg_content, "kg_pages": kg_pages, "plain_bytes": plain_content, "plain_pages": plain_pages,
+            "notes": n_notes}
 
 
 def bench_plain_build(b: Bench, vault: Path, name: str) -> float:
@@ -362,20 +364,24 @@ def bench_plain_build(b: Bench, vault: Path, name: str) -> float:
 
 
 def bench_growth(b: Bench, sizes: dict[str, dict[str, float]]) -> None:
-    """Exponent of site size in page count between the smallest and largest vault (1.0 = linear)."""
+    """Exponent of site size in the number of notes between the smallest and largest vault (1.0 = linear).
+
+    Measured against notes, not HTML pages: kgsite adds one page per entity, a block of
+    pages that hardly grows with the vault, so a page-based exponent would mix the two.
+    """
     if len(sizes) < 2:
         b.skip("site growth (needs two vaults)")
         return
-    ordered = sorted(sizes.items(), key=lambda kv: kv[1]["kg_pages"])
+    corpora = {k: v for k, v in sizes.items() if k != "seeds"}
+    ordered = sorted((corpora if len(corpora) >= 2 else sizes).items(), key=lambda kv: kv[1]["notes"])
     (small_name, small), (big_name, big) = ordered[0], ordered[-1]
 
     def exponent(prefix: str) -> float:
-        return math.log(big[f"{prefix}_bytes"] / small[f"{prefix}_bytes"]) / math.log(
-            big[f"{prefix}_pages"] / small[f"{prefix}_pages"])
+        return math.log(big[f"{prefix}_bytes"] / small[f"{prefix}_bytes"]) / math.log(big["notes"] / small["notes"])
 
     b.add("site_growth_exponent", f"{small_name}->{big_name}", [exponent("kg")], "", "plain mkdocs",
           [exponent("plain")], "<= 1.15 (not quadratic)", lambda v, r: v <= 1.15,
-          note="log(content size ratio) / log(HTML page ratio); theme files left out")
+          note="log(content size ratio) / log(note count ratio); theme files left out")
 
 
 def _edit(path: Path, k: int) -> str:
@@ -634,7 +640,7 @@ def write_results(b: Bench, meta: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python3 -m benchmarks.run", description=__doc__.split("\n\n")[0])
     ap.add_argument("--full", action="store_true", help="also the 10,000-note vault")
-    ap.add_argument("--sizes", default="", help="corpus sizes, comma separated (default 1000; --full 1000,10000)")
+    ap.add_argument("--sizes", default="", help="corpus sizes, comma separated (default 250,1000; --full adds 10000)")
     ap.add_argument("--map-nodes", default="1000,5000", help="map sizes in nodes, comma separated")
     ap.add_argument("--runs", type=int, default=3, help="runs per figure (1 for vaults of 5,000+ notes)")
     ap.add_argument("--no-seeds", action="store_true", help="leave out ../shared/seeds")
@@ -643,7 +649,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", default="", help="comma separated subset of: extraction,build,edit,serve,map")
     ap.add_argument("--out", type=Path, default=REPO / "build" / "bench")
     args = ap.parse_args(argv)
-    sizes = [int(s) for s in (args.sizes or ("1000,10000" if args.full else "1000")).split(",") if s]
+    sizes = [int(s) for s in (args.sizes or ("250,1000,10000" if args.full else "250,1000")).split(",") if s]
     b = Bench(args.out.resolve(), max(1, args.runs), args.full, not args.no_browser, not args.no_serve)
     (b.out / "work").mkdir(parents=True, exist_ok=True)
     started = time.time()
