@@ -22,6 +22,8 @@ from graph.entities import HEADING_SPLIT, HIRAGANA, Resolver, _clean, candidate_
 from graph.loading import read_vault
 from graph.matcher import Matcher
 from graph.model import Diagnostic, Document, Evidence, Mention, RawNote, Relation
+from graph.parallel import THRESHOLD as PARALLEL_THRESHOLD
+from graph.parallel import parse_documents
 from graph.relations import (
     Context,
     Cues,
@@ -68,6 +70,14 @@ class ParseCache:
             self.hits += 1
         return doc
 
+    def has(self, note: RawNote) -> bool:
+        return (note.path, note.digest) in self.docs
+
+    def put(self, note: RawNote, doc: Document) -> None:
+        """A document parsed elsewhere (a worker process) counts as a parse here."""
+        self.misses += 1
+        self.docs[(note.path, note.digest)] = doc
+
     def prune(self, keep: Iterable[tuple[str, str]]) -> None:
         wanted = set(keep)
         for k in list(self.docs):
@@ -90,6 +100,11 @@ def build_graph(notes_dir: Path, vocabulary: tuple[str, ...] = (), cache: ParseC
 
 def build_from_notes(raw: list[RawNote], vocab: Vocabulary, cache: ParseCache | None = None) -> BuildResult:
     cache = cache if cache is not None else ParseCache()
+    missing = [n for n in raw if not cache.has(n)]
+    if len(missing) > PARALLEL_THRESHOLD:
+        # a large vault's first build: parse on every core, in input order
+        for note, doc in zip(missing, parse_documents(missing), strict=True):
+            cache.put(note, doc)
     docs = [cache.parse(n) for n in raw]
     cache.prune((n.path, n.digest) for n in raw)
     return assemble(docs, vocab)
@@ -140,7 +155,7 @@ def assemble(docs: list[Document], vocab: Vocabulary) -> BuildResult:
                 rec = resolver.table.records.get(hit.entity)
                 if rec is None:
                     continue
-                rec.aliases.add(hit.surface)
+                resolver.table.add_alias(hit.entity, hit.surface)
                 mentions.append(Mention(hit.entity, hit.surface, doc.path, block.line, bi, hit.start, hit.end))
                 if key(rec.name) not in quiet and key(hit.surface) not in quiet:
                     found.append(Located(hit.entity, hit.start, hit.end, rec.kind))
@@ -161,10 +176,13 @@ def assemble(docs: list[Document], vocab: Vocabulary) -> BuildResult:
     for m in mentions:
         by_entity[m.key].append(m)
     definitions = _definitions(docs, heads)
+    head_notes: dict[str, set[str]] = defaultdict(set)
+    for (path, _), head in heads.items():
+        head_notes[head].add(path)
     for eid in sorted(mentioned):
         rec = records[eid]
         ments = by_entity.get(eid, [])
-        notes = sorted({m.note for m in ments} | {p for (p, _), h in heads.items() if h == eid})
+        notes = sorted({m.note for m in ments} | head_notes.get(eid, set()))
         graph.add_node(eid, kind=rec.kind, name=rec.name, aliases=sorted(rec.aliases | {rec.name}),
                        category=rec.category or ("discovered" if rec.origin == "notes" else ""),
                        parent=rec.parent if rec.parent in mentioned else "", origin=rec.origin,
@@ -244,8 +262,7 @@ def _resolve_candidate(resolver: Resolver, surface: str, note: str, line: int, h
             for s in (surface, a, b):
                 if resolver.exact(s) is None:
                     resolver._merge(s, eid, f"'{surface}' writes '{a}' and '{b}' as one term", note, line)
-                rec = resolver.table.records[eid]
-                rec.aliases.add(s)
+                resolver.table.add_alias(eid, s)
             return eid
         if not (gate.allows(a, how) or gate.allows(b, how)):
             return None
@@ -253,7 +270,8 @@ def _resolve_candidate(resolver: Resolver, surface: str, note: str, line: int, h
         if eid:
             resolver.table.add_surface(b, eid)
             resolver.table.add_surface(surface, eid)
-            resolver.table.records[eid].aliases.update({b, surface})
+            resolver.table.add_alias(eid, b)
+            resolver.table.add_alias(eid, surface)
         return eid
     eid = resolver.resolve(surface, note, line, None)
     if eid or how == "title":
@@ -338,6 +356,18 @@ def _subject_of(doc: Document, block_index: int, heads: dict[tuple[str, int], st
     return section_subject, parent_subject
 
 
+def _record_maps(resolver: Resolver) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """Category, parent and kind of every entity, rebuilt only when entities were added
+    (an entity's category, parent and kind never change once it exists)."""
+    table = resolver.table
+    if table.maps_for != len(table.records):
+        table.maps = ({e: r.category for e, r in table.records.items()},
+                      {e: r.parent for e, r in table.records.items() if r.parent},
+                      {e: r.kind for e, r in table.records.items()})
+        table.maps_for = len(table.records)
+    return table.maps
+
+
 def _doc_relations(doc: Document, located: dict[tuple[str, int], list[Located]],
                    heads: dict[tuple[str, int], str], exact_heads: set[tuple[str, int]], resolver: Resolver,
                    cues: Cues, diagnostics: list[Diagnostic]) -> list[Relation]:
@@ -345,9 +375,7 @@ def _doc_relations(doc: Document, located: dict[tuple[str, int], list[Located]],
     section_lines: dict[str, int] = {}
     tables: dict[int, list[tuple[Any, str]]] = defaultdict(list)
     records = resolver.table.records
-    categories = {e: r.category for e, r in records.items()}
-    parents = {e: r.parent for e, r in records.items() if r.parent}
-    kinds = {e: r.kind for e, r in records.items()}
+    categories, parents, kinds = _record_maps(resolver)
     row_ms: dict[int, list[Located]] = {}
     comparison: dict[str, list[tuple[Any, str]]] = defaultdict(list)
     strong: dict[tuple[str, int], str] | None = None

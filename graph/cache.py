@@ -94,6 +94,22 @@ class DiskParseCache(ParseCache):
             self._store(note, doc)
         return doc
 
+    def has(self, note: RawNote) -> bool:
+        k = (note.path, note.digest)
+        if k in self.docs:
+            return True
+        doc = self._load(note)
+        if doc is None:
+            return False
+        self.docs[k] = doc
+        self.disk_hits += 1
+        return True
+
+    def put(self, note: RawNote, doc: Document) -> None:
+        super().put(note, doc)
+        self.parsed.append(note.path)
+        self._store(note, doc)
+
     def _load(self, note: RawNote) -> Document | None:
         path = self._file(note)
         try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import PurePosixPath
+from typing import Any
 
 import yaml
 from markdown_it import MarkdownIt
@@ -17,6 +18,8 @@ from markdown_it.token import Token
 
 from graph.model import Block, BlockKind, Diagnostic, Document, RawNote, WikiLink
 
+# libyaml when present: same result, several times faster on a vault of front matter
+YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 WIKILINK = re.compile(r"(!?)\[\[([^\[\]|#^]*)(#\^?[^\[\]|]*)?(?:\|([^\[\]]*))?\]\]")
 MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
@@ -40,7 +43,7 @@ def split_front_matter(text: str, rel: str) -> tuple[dict[str, object], int, str
     lines = text[: m.end()].count("\n")
     body = "\n" * lines + text[m.end():]
     try:
-        data = yaml.safe_load(m.group(1) or "") or {}
+        data = yaml.load(m.group(1) or "", Loader=YAML_LOADER) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = (mark.line + 2) if mark is not None else 1

@@ -54,8 +54,21 @@ class EntityTable:
     merges: list[Merge] = field(default_factory=list)
     ambiguities: dict[str, Ambiguity] = field(default_factory=dict)
 
+    note_keys: dict[str, str] = field(default_factory=dict)
+    # category, parent and kind by entity, as of ``maps_for`` entities (see build._record_maps)
+    maps: tuple[dict[str, str], dict[str, str], dict[str, str]] = ({}, {}, {})
+    maps_for: int = -1
+
     def add_surface(self, surface: str, entity: str) -> None:
         self.surface_to_id.setdefault(surface, entity)
+
+    def add_alias(self, entity: str, surface: str) -> None:
+        """Every spelling seen for an entity; those of entities found in the notes are
+        indexed by key so that :meth:`Resolver.exact` stays a dictionary lookup."""
+        rec = self.records[entity]
+        rec.aliases.add(surface)
+        if rec.origin == "notes":
+            self.note_keys.setdefault(key(surface), entity)
 
 
 def term_id(term: Term) -> str:
@@ -147,11 +160,7 @@ class Resolver:
         known = self.table.surface_to_id.get(surface)
         if known:
             return known
-        k = key(surface)
-        for rec in self.table.records.values():
-            if rec.origin == "notes" and any(key(a) == k for a in rec.aliases):
-                return rec.id
-        return None
+        return self.table.note_keys.get(key(surface))
 
     def fuzzy(self, surface: str) -> tuple[str, str] | None:
         k = key(surface)
@@ -268,7 +277,7 @@ class Resolver:
             eid += "-2"
         if eid not in self.table.records:
             self.table.records[eid] = EntityRecord(eid, surface, kind, origin="notes")
-        self.table.records[eid].aliases.add(surface)
+        self.table.add_alias(eid, surface)
         self.table.add_surface(surface, eid)
         return eid
 

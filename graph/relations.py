@@ -49,6 +49,22 @@ def literal(word: str) -> re.Pattern[str]:
     return re.compile(re.escape(word))
 
 
+def _any_at_each_position(words: list[str]) -> re.Pattern[str]:
+    """Matches (zero-width) at every position where one of ``words`` starts, capturing the
+    longest; overlapping occurrences are all found, as separate ``finditer`` calls would."""
+    alternatives = "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+    return re.compile(f"(?=({alternatives}))" if alternatives else r"(?!)()")
+
+
+ASCII_LETTER = re.compile(r"[A-Za-z]")
+
+
+def _english_at_each_position(words: list[str]) -> re.Pattern[str]:
+    """Like :func:`_any_at_each_position` for English cues: whole words, any case."""
+    alternatives = "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+    return re.compile(rf"(?<![A-Za-z])(?=((?:{alternatives}))(?![A-Za-z]))", re.I)
+
+
 def quote(text: str) -> str:
     text = text.strip()
     return text if len(text) <= QUOTE_MAX else text[: QUOTE_MAX - 1] + "…"
@@ -86,6 +102,10 @@ class Cues:
         self.positional_alt: list[str] = list(alt.get("positional", []))
         self.passive_services: frozenset[str] = frozenset(data.get("passive_categories", []))
         self.tool_categories: frozenset[str] = frozenset(data.get("tool_categories", []))
+        # one scan per sentence instead of one per cue word: at each position, the longest cue
+        self._ja_any = {r: _any_at_each_position(words) for r, words in self.ja.items() if words}
+        self._blockers_any = _any_at_each_position(self.blockers)
+        self._en_any = {r: _english_at_each_position(list(v.get("en", []))) for r, v in rel.items() if v.get("en")}
         self.option_parents: tuple[str, ...] = tuple(data.get("option_parents", []))
         self.purpose: frozenset[str] = frozenset(data.get("purpose_cues", []))
         self.destination: frozenset[str] = frozenset(data.get("destination_cues", []))
@@ -99,9 +119,13 @@ class Cues:
 
     def find_spans(self, relation: str, text: str) -> list[tuple[int, int]]:
         """(offset, length) of each cue for ``relation``, longest first where they overlap."""
-        spans = [(m.start(), len(w)) for w in self.ja.get(relation, []) if w in text for m in literal(w).finditer(text)]
-        spans += [(m.start(), m.end() - m.start()) for p in self.en.get(relation, []) for m in p.finditer(text)]
-        blocked = [(m.start(), m.end()) for w in self.blockers if w in text for m in literal(w).finditer(text)]
+        ja = self._ja_any.get(relation)
+        spans = [(m.start(), len(m.group(1))) for m in ja.finditer(text)] if ja is not None else []
+        en = self._en_any.get(relation)
+        if en is not None and not ASCII_LETTER.search(text):
+            en = None
+        spans += [(m.start(), len(m.group(1))) for m in en.finditer(text)] if en is not None else []
+        blocked = [(m.start(), m.start() + len(m.group(1))) for m in self._blockers_any.finditer(text)]
         out: list[tuple[int, int]] = []
         for st, ln in sorted(spans, key=lambda x: (x[0], -x[1])):
             if out and st < out[-1][0] + out[-1][1]:
