@@ -120,9 +120,23 @@
     var container = app.querySelector(".kg-map");
     var allNodes = DATA.nodes.map(makeNode);
     var nodes = new vis.DataSet(allNodes);
-    var edges = new vis.DataSet(DATA.edges.map(makeEdge));
     var state = { kinds: { service: true, concept: true, note: false }, relations: {}, category: "" };
     DATA.relations.forEach(function (r) { state.relations[r.name] = r.name !== "mentions"; });
+    // edges of relations hidden at first (mentions: most of a large vault's edges) are
+    // only built when their filter is switched on, so the map opens fast
+    var later = {};
+    var first = [];
+    DATA.edges.forEach(function (e, i) {
+      if (state.relations[e.relation]) { first.push(makeEdge(e, i)); }
+      else { (later[e.relation] = later[e.relation] || []).push([e, i]); }
+    });
+    var edges = new vis.DataSet(first);
+    function ensureEdges(name) {
+      if (later[name]) {
+        edges.add(later[name].map(function (p) { return makeEdge(p[0], p[1]); }));
+        delete later[name];
+      }
+    }
     var nodeView = new vis.DataView(nodes, { filter: function (n) {
       return state.kinds[n.kind] && (!state.category || n.category === state.category);
     } });
@@ -145,7 +159,7 @@
       sw.className = "kg-swatch-line" + (r.dashes ? " kg-dashed" : "") + (r.arrows ? " kg-arrow" : "");
       sw.style.borderColor = r.color; sw.style.color = r.color;
       relBox.appendChild(checkbox("kg-relation-toggle", r.name, state.relations[r.name], r.name,
-        function (on) { state.relations[r.name] = on; refresh(); }, sw));
+        function (on) { state.relations[r.name] = on; if (on) { ensureEdges(r.name); } refresh(); }, sw));
     });
     var catSelect = app.querySelector(".kg-filter-category");
     var legend = app.querySelector(".kg-map-legend");

@@ -59,6 +59,12 @@ def test_kind_filter_hides_services_and_brings_them_back(served: Served, open_pa
     page.locator('.kg-kind-toggle[value="note"]').check()
     notes = {n["id"] for n in served.graph["nodes"] if n["kind"] == "note"}
     assert {n["id"] for n in drawn(page)} == services | concepts | notes
+    # mention edges are built only when asked for, then all of them are drawn
+    before = int(page.locator(".kg-map-app").get_attribute("data-visible-edges") or 0)
+    page.locator('.kg-relation-toggle[value="mentions"]').check()
+    after = int(page.locator(".kg-map-app").get_attribute("data-visible-edges") or 0)
+    mentions = sum(1 for e in served.graph["edges"] if e["key"] == "mentions")
+    assert mentions and after == before + mentions
 
 
 def _alias_target(site: Served) -> tuple[str, str]:
