@@ -123,7 +123,7 @@ def assemble(docs: list[Document], vocab: Vocabulary) -> BuildResult:
     for doc in docs:
         resolver.note_context = _lazy_context(doc, known)
         attributes = _attribute_rows(doc, resolver)
-        for surface, line, how in candidate_terms(doc, resolver.not_terms):
+        for surface, line, how in candidate_terms(doc, resolver.not_terms, resolver.list_columns):
             if how == "table-row" and line in attributes:
                 continue
             eid = _resolve_candidate(resolver, surface, doc.path, line, how, known, gate)

@@ -25,8 +25,6 @@ DEF_BULLET = re.compile(r"^(?P<t>[^:：。、]{1,40}?)\s*[:：]\s*(?P<d>.*)$")
 NUMBERING = re.compile(r"^(?:\d+[.)．]|[①-⑳]|第\d+章|Step\s*\d+[:.]?)\s*")
 SERVICE_PHRASE = re.compile(
     r"(?<![A-Za-z0-9])(?:Amazon|AWS)(?:\s+(?:for|on|in|with|of|and|[A-Z0-9][A-Za-z0-9\-]*)){1,5}")
-GENERIC_SUFFIXES = ("サービス", "の機能", "機能", "タスク", "手法", "問題", "モデル", "アルゴリズム",
-                    " service", " feature", " algorithm", " model", " problem")
 HIRAGANA = re.compile(r"[\u3041-\u3096]")
 HIRAGANA_RE = HIRAGANA
 HEADING_SPLIT = re.compile(r"\s+[–—\-]\s+|\s*[:：︓|｜]\s*")
@@ -121,6 +119,8 @@ class Resolver:
         self.by_name = {t.name: t for t in vocab.terms}
         cues = vocab.cues or {}
         self.not_terms: list[str] = list(cues.get("not_terms", []))
+        self.generic_suffixes: tuple[str, ...] = tuple(cues.get("generic_suffixes", []))
+        self.list_columns: tuple[str, ...] = tuple(cues.get("list_columns", []))
         self._shorts: dict[str, list[Term]] | None = None
         self.pending_ambiguity: tuple[str, ...] = ()
         self.last_vetoed = False
@@ -244,7 +244,7 @@ class Resolver:
         if eid:
             self.table.add_surface(surface, eid)
             return eid
-        for suffix in GENERIC_SUFFIXES:
+        for suffix in self.generic_suffixes:
             if surface.endswith(suffix) and len(surface) > len(suffix) + 1:
                 base = surface[: -len(suffix)].strip()
                 eid = self.exact(base)
@@ -253,7 +253,7 @@ class Resolver:
                                 note, line)
                     return eid
         self.pending_ambiguity = ()
-        for suffix in GENERIC_SUFFIXES:
+        for suffix in self.generic_suffixes:
             if not suffix.isascii() and len(surface) >= 2:
                 eid = self.exact(surface + suffix)
                 if eid and not self._vetoed(surface, eid):
@@ -301,7 +301,8 @@ def _digits(text: str) -> str:
     return "".join(c for c in text if c.isdigit())
 
 
-def candidate_terms(doc: Document, not_terms: list[str]) -> list[tuple[str, int, str]]:
+def candidate_terms(doc: Document, not_terms: list[str], list_columns: tuple[str, ...] = ()) -> list[
+        tuple[str, int, str]]:
     """(surface, line, how) for every place the note's structure presents a term."""
     out: list[tuple[str, int, str]] = []
     has_children = {p for b in doc.blocks for p in b.parents[-1:]}
@@ -316,7 +317,7 @@ def candidate_terms(doc: Document, not_terms: list[str]) -> list[tuple[str, int,
         head = _block_head(b, has_children)
         if head and looks_like_term(head[0], not_terms):
             out.append((head[0], b.line, head[1]))
-        for item in _list_items(b, headers.get(b.table, ()) if b.kind == "table_row" else ()):
+        for item in _list_items(b, headers.get(b.table, ()) if b.kind == "table_row" else (), list_columns):
             out.append((item, b.line, "list-item"))
         if b.kind == "table_header":
             headers[b.table] = b.cells
@@ -324,7 +325,6 @@ def candidate_terms(doc: Document, not_terms: list[str]) -> list[tuple[str, int,
 
 
 NAME_ITEM = re.compile(r"^[A-Za-z][A-Za-z0-9\-.+]*(?:\s[A-Za-z0-9][A-Za-z0-9\-.+]*){0,3}$")
-LIST_COLUMN = re.compile(r"アルゴリズム|モデル|手法|サービス|algorithm|model|method|service", re.I)
 
 
 def _looks_like_name(item: str) -> bool:
@@ -334,7 +334,7 @@ def _looks_like_name(item: str) -> bool:
     return bool(re.search(r"[0-9\-]|[A-Z].*[A-Z]|^[A-Z]{2,}", item[1:] if len(item) > 2 else item))
 
 
-def _list_items(b: Block, header: tuple[str, ...]) -> list[str]:
+def _list_items(b: Block, header: tuple[str, ...], list_columns: tuple[str, ...]) -> list[str]:
     """Names listed in a table cell or after "term:" ("FCN, PSP, DeepLab v3(ResNet ベース)").
 
     Proper-name-looking items count anywhere; Japanese items only in a column whose
@@ -344,7 +344,7 @@ def _list_items(b: Block, header: tuple[str, ...]) -> list[str]:
     if b.kind == "table_row":
         for i, cell in enumerate(b.cells[1:], start=1):
             column = header[i] if i < len(header) else ""
-            values.append((cell, bool(LIST_COLUMN.search(column))))
+            values.append((cell, any(w in column.casefold() for w in list_columns)))
     elif b.kind == "bullet":
         m = DEF_BULLET.match(_clean(b.raw.split("\n", 1)[0]))
         if m:
