@@ -62,6 +62,8 @@ def char_class(ch: str) -> str:
 
 def segment(text: str) -> str:
     """``text`` with a ZWSP wherever a Japanese token ends (see the module docstring)."""
+    if text.isascii():
+        return text  # one class throughout: nothing to split
     out: list[str] = []
     prev = "O"
     run = 0
