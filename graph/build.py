@@ -120,6 +120,7 @@ def assemble(docs: list[Document], vocab: Vocabulary) -> BuildResult:
     exact_heads: set[tuple[str, int]] = set()
     gate = DiscoveryGate.from_cues(vocab.cues)
     known = _vocabulary_matcher(vocab)
+    presented: set[str] = set()
     for doc in docs:
         resolver.note_context = _lazy_context(doc, known)
         attributes = _attribute_rows(doc, resolver)
@@ -127,6 +128,8 @@ def assemble(docs: list[Document], vocab: Vocabulary) -> BuildResult:
             if how == "table-row" and line in attributes:
                 continue
             eid = _resolve_candidate(resolver, surface, doc.path, line, how, known, gate)
+            if eid:
+                presented.add(eid)
             if eid and how in STRUCTURAL:
                 heads[(doc.path, line)] = eid
                 if resolver.exact(surface) == eid or resolver.table.surface_to_id.get(surface) == eid:
@@ -167,7 +170,15 @@ def assemble(docs: list[Document], vocab: Vocabulary) -> BuildResult:
     for doc in docs:
         relations.extend(_doc_relations(doc, located, heads, exact_heads, resolver, cues, diagnostics))
 
-    mentioned |= {e for r in relations for e in (r.source, r.target) if e in resolver.table.records}
+    related = {e for r in relations for e in (r.source, r.target) if e in resolver.table.records}
+    mentioned |= related
+    # background knowledge (statistics, data-quality words) gets a page only where a note
+    # presents it (heading, term bullet, table row, bold) or relates it, not for a passing word
+    background = frozenset(vocab.cues.get("background_categories", []))
+    passing = {e for e in mentioned if resolver.table.records[e].category in background
+               and resolver.table.records[e].origin == "vocabulary" and e not in related and e not in presented}
+    mentioned -= passing
+    mentions = [m for m in mentions if m.key not in passing]
 
     # 4. graph
     graph = nx.MultiDiGraph()
