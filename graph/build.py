@@ -141,7 +141,7 @@ def assemble(docs: list[Document], vocab: Vocabulary) -> BuildResult:
         for form in (term.name, *term.aliases):
             aliases.setdefault(form, slugify(term.name))
     aliases.update({s: e for s, e in resolver.table.surface_to_id.items() if not re.search(r"[()（）:：︓]", s)})
-    matcher = Matcher(aliases)
+    matcher = _mention_matcher(tuple(aliases.items()))
     by_id = {slugify(t.name): t for t in vocab.terms}
 
     quiet = frozenset(key(w) for w in vocab.cues.get("no_relation_terms", []))
@@ -220,6 +220,13 @@ def assemble(docs: list[Document], vocab: Vocabulary) -> BuildResult:
     diagnostics.sort(key=lambda d: (d.note, d.line, d.code, d.message))
     graph.graph["diagnostics"] = [d.__dict__ for d in diagnostics]
     return BuildResult(graph, tuple(docs), tuple(diagnostics))
+
+
+@lru_cache(maxsize=2)
+def _mention_matcher(aliases: tuple[tuple[str, str], ...]) -> Matcher:
+    """Compiling the matcher of a whole vocabulary takes most of a small rebuild; while
+    serving, an edit rarely changes the set of spellings, so the last one is reused."""
+    return Matcher(dict(aliases))
 
 
 @lru_cache(maxsize=4)
