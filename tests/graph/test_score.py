@@ -19,9 +19,9 @@ from tests.conftest import EVAL, kgsite
 
 # (floor enforced now, the target)
 FLOORS = {
-    "entity_f1": (0.88, 0.90),
+    "entity_f1": (0.90, 0.90),
     "core_recall": (0.95, 0.95),
-    "relation_f1": (0.72, 0.70),
+    "relation_f1": (0.74, 0.70),
 }
 MAX_SPLITS = (2, 2)
 
