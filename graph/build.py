@@ -276,6 +276,9 @@ def _resolve_candidate(resolver: Resolver, surface: str, note: str, line: int, h
         a, b = pair
         ea, eb = resolver.exact(a), resolver.exact(b)
         eid = ea or eb
+        if eid and not (ea and eb) and gate.is_category(a if eb else b):
+            # 「構築済みAIサービス (Amazon Bedrock)」: a kind of thing, then the thing; not two names
+            return eid
         if eid:
             for s in (surface, a, b):
                 if resolver.exact(s) is None:
@@ -323,6 +326,11 @@ class DiscoveryGate:
 
     generic: frozenset[str]
     action_suffixes: tuple[str, ...]
+
+    def is_category(self, phrase: str) -> bool:
+        """A phrase ending in a generic word (「…サービス」「ML フレームワーク」) names a kind of thing."""
+        k = key(phrase)
+        return any(k.endswith(g) and len(g) >= 3 for g in self.generic)
 
     @classmethod
     def from_cues(cls, cues: dict[str, Any]) -> DiscoveryGate:
