@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from itertools import combinations, pairwise
 from typing import Any
 
@@ -40,13 +39,6 @@ class Context:
     parent_subject: str | None
     comparison: bool
     categories: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
-
-
-@lru_cache(maxsize=4096)
-def literal(word: str) -> re.Pattern[str]:
-    """The compiled pattern of a literal cue word: ``re.escape`` plus ``re``'s own cache lookup
-    cost more than the search itself, and the same few hundred cues are searched per block."""
-    return re.compile(re.escape(word))
 
 
 def _any_at_each_position(words: list[str]) -> re.Pattern[str]:
@@ -113,12 +105,11 @@ class Cues:
 
     def find(self, relation: str, text: str) -> list[int]:
         """Offsets where a cue for ``relation`` starts in ``text``."""
-        spots = [m.start() for w in self.ja.get(relation, []) if w in text for m in literal(w).finditer(text)]
-        spots += [m.start() for p in self.en.get(relation, []) for m in p.finditer(text)]
-        return sorted(set(spots))
+        return sorted({st for st, _ in self.find_spans(relation, text, keep_denied=True)})
 
-    def find_spans(self, relation: str, text: str) -> list[tuple[int, int]]:
-        """(offset, length) of each cue for ``relation``, longest first where they overlap."""
+    def find_spans(self, relation: str, text: str, keep_denied: bool = False) -> list[tuple[int, int]]:
+        """(offset, length) of each cue for ``relation``, longest first where they overlap;
+        ``keep_denied`` keeps blocked and negated ones (to know whether a cue is there at all)."""
         ja = self._ja_any.get(relation)
         spans = [(m.start(), len(m.group(1))) for m in ja.finditer(text)] if ja is not None else []
         en = self._en_any.get(relation)
@@ -127,6 +118,8 @@ class Cues:
         spans += [(m.start(), len(m.group(1))) for m in en.finditer(text)] if en is not None else []
         blocked = [(m.start(), m.start() + len(m.group(1))) for m in self._blockers_any.finditer(text)]
         out: list[tuple[int, int]] = []
+        if keep_denied:
+            return sorted(spans)
         for st, ln in sorted(spans, key=lambda x: (x[0], -x[1])):
             if out and st < out[-1][0] + out[-1][1]:
                 continue
