@@ -96,3 +96,12 @@ def test_user_veto_stops_a_fuzzy_merge(tmp_path: Path) -> None:
     g = build_graph(notes, (str(veto),)).graph
     assert _by_name(g, "SageMaker Model Resistry") != "amazon-sagemaker-model-registry"
     assert not [m for m in g.graph["merges"] if m["surface"] == "SageMaker Model Resistry"]
+
+
+def test_a_kind_before_the_thing_in_parentheses_is_not_an_alias(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text("# メモ\n\n## 構築済みAIサービス (Amazon Comprehend)\n- 文書を分析する\n",
+                                   encoding="utf-8")
+    g = build_graph(tmp_path).graph
+    comprehend = _by_name(g, "Amazon Comprehend")
+    assert "構築済みAIサービス" not in g.nodes[comprehend]["aliases"]
+    assert not [m for m in g.graph["merges"] if m["surface"].startswith("構築済み")]
