@@ -408,7 +408,7 @@ def bench_edit_api(b: Bench, name: str, vault: Path, runs: int) -> None:
         t = time.perf_counter()
         built = pipeline.build_site(work)
         warm.append(time.perf_counter() - t)
-        if not any(marker in page for page in built.site.pages.values()):
+        if not any(marker in built.site.text(page) for page in built.site.pages):
             raise RuntimeError(f"edited note's page does not show the edit {marker}")
     b.add("edit_graph_pages", name, warm, "s", "cold build_site", cold, note="Python API, one note edited")
 

@@ -17,7 +17,8 @@ from urllib.parse import quote, unquote
 import networkx as nx
 import yaml
 
-from generator.paths import Layout, rel
+from generator.paths import Layout, href_url, rel
+from generator.render import md
 from graph.build import entity_for_link, resolve_link
 from graph.document import WIKILINK
 from graph.model import Document
@@ -54,8 +55,7 @@ def _link_line(line: str, links: list[tuple[str, str]]) -> str:
             at = text.find(surface)
             if at < 0:
                 continue
-            escaped = surface.replace("[", "\\[").replace("]", "\\]")
-            pieces[i:i + 1] = [(False, text[:at]), (True, f"[{escaped}]({url})"),
+            pieces[i:i + 1] = [(False, text[:at]), (True, f'<a href="{url}">{md(surface)}</a>'),
                                (False, text[at + len(surface):])]
             done.add(url)
             break
@@ -107,9 +107,14 @@ def _relative_links(line: str, source: str, existing: set[str], missing: list[tu
 
 def render_note(doc: Document, text: str, graph: nx.MultiDiGraph, layout: Layout,
                 lookup: dict[str, str], existing: set[str] | None = None,
-                missing: list[tuple[str, str]] | None = None) -> str:
-    """The note page's Markdown. ``text`` is the decoded note; ``lookup`` resolves wikilinks."""
-    page = layout.note(doc.path)
+                missing: list[tuple[str, str]] | None = None, page: str = "",
+                use_directory_urls: bool = True) -> str:
+    """The note page's Markdown. ``text`` is the decoded note; ``lookup`` resolves wikilinks.
+
+    Mentions are linked with HTML ``<a>`` and final URLs: a note can carry hundreds, and
+    a Markdown link costs the renderer several times what a tag does.
+    """
+    page = page or layout.note(doc.path)
     lines = text.split("\n")
     mentions: dict[int, list[tuple[str, str]]] = defaultdict(list)
     nid = "note:" + doc.path
@@ -117,7 +122,8 @@ def render_note(doc: Document, text: str, graph: nx.MultiDiGraph, layout: Layout
         for _, eid, k, data in graph.out_edges(nid, keys=True, data=True):
             if k != "mentions":
                 continue
-            url = rel(page, layout.entity(eid, graph.nodes[eid]["kind"]))
+            url = html.escape(href_url(page, rel(page, layout.entity(eid, graph.nodes[eid]["kind"])),
+                                       use_directory_urls))
             for ev in data["evidence"]:
                 mentions[ev["line"]].append((ev["quote"], url))
     anchors: dict[int, str] = {}
@@ -183,12 +189,13 @@ def _zenn(line: str) -> str:
     """Zenn's ``:::message`` boxes become Material-styled blocks instead of stray colons."""
     stripped = line.strip()
     if stripped == ":::":
-        return "</div>"
+        return "</div>\n"
     m = ZENN_OPEN.match(line)
     if m and stripped.startswith(":::"):
         kind = "warning" if (m.group(2) == "alert" or m.group(3) == "alert") else "note"
         title = html.escape(m.group(4).strip() or ("メモ" if kind == "note" else "注意"))
-        return (f'<div class="admonition {kind}" markdown="1">\n'
+        # the blank line ends the HTML block: what follows is Markdown again
+        return (f'<div class="admonition {kind}">\n'
                 f'<p class="admonition-title">{title}</p>\n')
     return line
 

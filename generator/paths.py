@@ -23,8 +23,9 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import PurePosixPath
+from urllib.parse import quote
 
 from graph.slug import slugify
 
@@ -152,10 +153,28 @@ def _spelled_exactly(name: str, page: str) -> bool:
     return stem == PurePosixPath(name).stem or stem == name
 
 
+@lru_cache(maxsize=65536)
+def relpath(target: str, start: str) -> str:
+    """``posixpath.relpath`` for site paths (relative, normalised, ``/``-separated).
+
+    The standard one makes both paths absolute against the working directory on every
+    call; a 1,000-note site asks hundreds of thousands of times for a few thousand pairs.
+    """
+    t = [p for p in posixpath.normpath(target).split("/") if p not in ("", ".")]
+    s = [p for p in posixpath.normpath(start).split("/") if p not in ("", ".")]
+    common = 0
+    for a, b in zip(t, s, strict=False):
+        if a != b:
+            break
+        common += 1
+    parts = [".."] * (len(s) - common) + t[common:]
+    return "/".join(parts) if parts else "."
+
+
 def rel(from_page: str, to_page: str) -> str:
     """A relative link from one page's Markdown file to another file."""
     start = posixpath.dirname(from_page) or "."
-    return posixpath.relpath(to_page, start)
+    return relpath(to_page, start)
 
 
 def url_rel(from_page: str, to_file: str, use_directory_urls: bool) -> str:
@@ -164,4 +183,45 @@ def url_rel(from_page: str, to_file: str, use_directory_urls: bool) -> str:
         base = posixpath.splitext(from_page)[0]
     else:
         base = posixpath.dirname(from_page) or "."
-    return posixpath.relpath(to_file or ".", base if base else ".")
+    return relpath(to_file or ".", base if base else ".")
+
+
+def page_dir_url(page: str, use_directory_urls: bool) -> str:
+    """The folder a page's URL lives in, relative to the site root ("" for the root)."""
+    stem = posixpath.splitext(page)[0]
+    if use_directory_urls and posixpath.basename(stem) != "index":
+        return stem + "/"
+    parent = posixpath.dirname(page)
+    return parent + "/" if parent else ""
+
+
+def file_url(path: str, use_directory_urls: bool) -> str:
+    """Where MkDocs publishes a file of ``docs_dir``: ``a/b.md`` is ``a/b/`` (or ``a/b.html``)."""
+    if not path.endswith(".md"):
+        return path
+    stem = path[:-3]
+    if posixpath.basename(stem) == "index":
+        return stem[:-5] if use_directory_urls else stem + ".html"
+    return stem + "/" if use_directory_urls else stem + ".html"
+
+
+def href_url(page: str, href: str, use_directory_urls: bool) -> str:
+    """A link written between Markdown files (what :func:`rel` gives) as the final relative
+    URL, for HTML we render ourselves: MkDocs only rewrites links in Markdown it renders."""
+    path, hash_, frag = href.partition("#")
+    if not path:
+        return href
+    return _href_path(page, path, use_directory_urls) + hash_ + frag
+
+
+@lru_cache(maxsize=65536)
+def _href_path(page: str, path: str, use_directory_urls: bool) -> str:
+    target = posixpath.normpath(posixpath.join(posixpath.dirname(page), path))
+    url = file_url(target, use_directory_urls)
+    base = page_dir_url(page, use_directory_urls)
+    out = relpath(url or ".", base or ".")
+    if (url == "" or url.endswith("/")) and out != ".":
+        out += "/"
+    elif out == "." and url.endswith("/"):
+        out = "./"
+    return quote(out, safe="/")

@@ -22,6 +22,7 @@ from mkdocs.structure.pages import Page
 
 from generator.paths import Layout
 from generator.pipeline import Built, build_site
+from generator.prerender import install
 from generator.render import defuse_html, offline_html
 from generator.search import postprocess
 from generator.site import SiteOptions, stats_markdown
@@ -141,6 +142,13 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
                 uri = layout.vault_file(rel.as_posix())
                 if files.get_file_from_path(uri) is None:
                     files.append(File.generated(config, uri, abs_src_path=str(path)))
+
+    def on_pre_page(self, page: Page, /, *, config: MkDocsConfig, files: Files) -> Page:
+        """Entity pages arrive as HTML we rendered: MkDocs skips Markdown for them."""
+        pre = self.built.site.prerendered.get(page.file.src_uri) if self.built is not None else None
+        if pre is not None:
+            install(page, pre)
+        return page
 
     def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         """No request outside the site: remote images in notes become links; a note's own

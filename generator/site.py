@@ -19,9 +19,11 @@ from generator.mapview import (
     vis_network_css,
     vis_network_js,
 )
-from generator.notepage import render_note
-from generator.paths import Layout, rel, url_rel
-from generator.render import environment
+from generator.notehtml import note_html
+from generator.notepage import heading_slug, render_note
+from generator.paths import Layout, href_url, rel, url_rel
+from generator.prerender import Prerendered
+from generator.render import environment, yaml_str
 from generator.views import all_aliases, entity_nodes, entity_view, index_view, relations_view, stats
 from graph.build import BuildResult
 
@@ -42,12 +44,21 @@ class GeneratedSite:
     missing_links: list[tuple[str, str]] = field(default_factory=list)
     #: entity page (docs-relative .md) -> its name and aliases, for the search index
     search_terms: dict[str, list[str]] = field(default_factory=dict)
+    #: pages whose HTML we rendered ourselves (their ``pages`` entry is front matter only)
+    prerendered: dict[str, Prerendered] = field(default_factory=dict)
 
     def digest(self) -> str:
         h = hashlib.sha256()
         for k in sorted(self.pages):
             h.update(k.encode() + b"\0" + self.pages[k].encode() + b"\0")
+            if k in self.prerendered:
+                h.update(self.prerendered[k].html.encode() + b"\0")
         return h.hexdigest()
+
+    def text(self, page: str) -> str:
+        """What a page says, whichever way it is rendered (Markdown, or our HTML)."""
+        pre = self.prerendered.get(page)
+        return self.pages[page] + (pre.html if pre else "")
 
 
 def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | None = None,
@@ -73,11 +84,19 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
     positions = compute_layout(graph, previous_positions) if opts.map else {}
     colors = category_colors(graph)
     search_terms: dict[str, list[str]] = {}
-    entity_tpl = env.get_template("entity.md.j2")
+    prerendered: dict[str, Prerendered] = {}
+    entity_tpl = env.get_template("entity.html.j2")
     for node in entity_nodes(graph):
         kind = graph.nodes[node]["kind"]
         page = layout.entity(node, kind)
-        pages[page] = entity_tpl.render(e=entity_view(graph, node, layout, colors), **urls(page))
+        view = entity_view(graph, node, layout, colors)
+
+        def u(href: str, page: str = page) -> str:
+            return href_url(page, href, opts.use_directory_urls)
+
+        body = entity_tpl.render(e=view, u=u, slug=heading_slug, **urls(page))
+        prerendered[page] = Prerendered.of(body)
+        pages[page] = f"---\ntitle: {yaml_str(view['name'])}\n---\n"
         search_terms[page] = [str(graph.nodes[node]["name"]), *all_aliases(graph.nodes[node])]
 
     for kind, name, title, intro in (
@@ -102,8 +121,13 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
         page = layout.note(doc.path)
         if page == index_page:
             page = layout.index(f"{layout.notes_dir}/index-note.md")
-        pages[page] = render_note(doc, texts.get(doc.path, ""), graph, layout, lookup,
-                                  vault_files if vault_files is not None else set(texts), missing)
+        text = render_note(doc, texts.get(doc.path, ""), graph, layout, lookup,
+                           vault_files if vault_files is not None else set(texts), missing, page,
+                           opts.use_directory_urls)
+        # front matter (title, tags) for MkDocs; the body is ours to render (see notehtml)
+        end = text.index("\n---\n", 3) + 5
+        pages[page] = text[:end]
+        prerendered[page] = Prerendered.of(note_html(text[end:], page, opts.use_directory_urls))
         nid = "note:" + doc.path
         notes.append({"title": doc.title, "href": rel(index_page, page), "tags": list(doc.tags),
                       "mentions": sum(1 for *_, k in graph.out_edges(nid, keys=True) if k == "mentions")})
@@ -118,7 +142,7 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
     assets[layout.asset("kgsite.js")] = static_asset("kgsite.js")
     assets[layout.asset("kgsite.css")] = static_asset("kgsite.css")
     assets[layout.asset("kgsite-search.js")] = static_asset("kgsite-search.js")
-    return GeneratedSite(pages, assets, positions, sorted(set(missing)), search_terms)
+    return GeneratedSite(pages, assets, positions, sorted(set(missing)), search_terms, prerendered)
 
 
 def stats_markdown(result: BuildResult) -> str:

@@ -70,6 +70,27 @@ def _evidence(page: str, layout: Layout, graph: nx.MultiDiGraph, evs: list[dict[
     return out
 
 
+def grouped_quotes(evidence: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The same sentence cited from several notes is one quote with several sources.
+
+    Notes copy each other (a summary note repeats a lecture note's line): listing the
+    sentence once per note buries the distinct ones. Every source stays a link; the order
+    is the evidence's own (first note first).
+    """
+    groups: dict[str, dict[str, Any]] = {}
+    out: list[dict[str, Any]] = []
+    for ev in evidence:
+        if not ev["href"]:
+            continue
+        key = " ".join(str(ev["quote"]).split())
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = {"quote": key, "rule": ev.get("rule", ""), "sources": []}
+            out.append(group)
+        group["sources"].append({"href": ev["href"], "where": ev["where"]})
+    return out
+
+
 def page_url(graph: nx.MultiDiGraph, node: str, layout: Layout) -> str:
     """A node's page as a site-relative path without ``.md`` (the map's ``url`` field)."""
     d = graph.nodes[node]
@@ -163,9 +184,10 @@ def entity_view(graph: nx.MultiDiGraph, node: str, layout: Layout,
             other = t if direction == "out" else s
             od = graph.nodes[other]
             direction_key = "out" if rel_type == "alternative-to" else direction
+            evidence = _evidence(page, layout, graph, edata["evidence"])
             groups[(rel_type, direction_key)].append({
                 "name": od["name"], "href": rel(page, layout.entity(other, od["kind"])),
-                "evidence": _evidence(page, layout, graph, edata["evidence"]),
+                "evidence": evidence, "quotes": grouped_quotes(evidence),
             })
     relations: list[dict[str, Any]] = []
     for rel_type in RELATION_ORDER:
@@ -193,7 +215,9 @@ def entity_view(graph: nx.MultiDiGraph, node: str, layout: Layout,
         "parent": ({"name": graph.nodes[parent]["name"],
                     "href": rel(page, layout.entity(parent, graph.nodes[parent]["kind"]))}
                    if parent and parent in graph else None),
-        "definitions": _evidence(page, layout, graph, data.get("definitions", [])),
+        "definitions": (definitions := _evidence(page, layout, graph, data.get("definitions", []))),
+        "definition_quotes": grouped_quotes(definitions),
+        "vocabulary_definitions": [d for d in definitions if not d["href"] and d["quote"]],
         "relations": relations, "notes": notes,
         "map_href": rel(page, layout.index("map.md")) + "#" + node,
         "local_json": json_for_html(local_graph(graph, node, layout, colors or {})),

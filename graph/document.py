@@ -32,7 +32,8 @@ BOLD = re.compile(r"\*\*([^*\n]{1,80}?)\*\*|__([^_\n]{1,80}?)__")
 
 @lru_cache(maxsize=1)
 def markdown_parser() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": True}).enable("table")
+    # the preset's limit (20 nested tokens, ten list levels) silently drops deeper text
+    return MarkdownIt("commonmark", {"html": True, "maxNesting": 200}).enable("table")
 
 
 def split_front_matter(text: str, rel: str) -> tuple[dict[str, object], int, str, list[Diagnostic]]:

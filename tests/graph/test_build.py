@@ -105,3 +105,13 @@ def test_a_kind_before_the_thing_in_parentheses_is_not_an_alias(tmp_path: Path) 
     comprehend = _by_name(g, "Amazon Comprehend")
     assert "構築済みAIサービス" not in g.nodes[comprehend]["aliases"]
     assert not [m for m in g.graph["merges"] if m["surface"].startswith("構築済み")]
+
+
+def test_text_in_lists_nested_forty_deep_still_counts(tmp_path: Path) -> None:
+    # markdown-it's preset stops at ten list levels and drops the rest without a word
+    lines = ["  " * i + f"- レベル {i}" for i in range(40)] + ["  " * 40 + "- Amazon Athena でクエリする"]
+    (tmp_path / "deep.md").write_text("# 深い\n\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    g = build_graph(tmp_path).graph
+    athena = _by_name(g, "Amazon Athena")
+    assert g.has_edge("note:deep.md", athena, key="mentions")
+    assert g.edges["note:deep.md", athena, "mentions"]["evidence"][0]["line"] == 43

@@ -1,0 +1,81 @@
+"""Pages we render to HTML ourselves, which MkDocs then only wraps in the theme.
+
+Entity pages are generated from the graph, not written by anyone: running them through
+Python-Markdown re-parses text we already hold as structure. On a 1,000-note vault that
+was about a third of the build (hundreds of pages, each with hundreds of evidence
+links). So the page goes to MkDocs as front matter only (title, for the navigation and
+``<title>``), and its HTML and table of contents are set in place of MkDocs' Markdown
+step (:func:`install`). Everything after it is MkDocs as usual: ``on_page_content``
+hooks, the theme, search indexing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from html import escape
+from typing import Any
+
+TAG = re.compile(r"<[^>]+>")
+HEADING = re.compile(r"<h([1-6]) id=\"([^\"]*)\">(.*?)</h\1>", re.S)
+
+
+@dataclass(frozen=True)
+class Prerendered:
+    """A generated page's body HTML (links already final) and its headings."""
+
+    html: str
+    toc: tuple[tuple[int, str, str], ...]  # (level, id, title HTML)
+
+    @staticmethod
+    def of(html: str) -> Prerendered:
+        # the contents' title is the heading's text: a line anchor or link inside it would
+        # repeat an id or nest a link in the sidebar
+        return Prerendered(html, tuple((int(m.group(1)), m.group(2), TAG.sub("", m.group(3)).strip())
+                                       for m in HEADING.finditer(html)))
+
+    def toc_tokens(self) -> list[dict[str, Any]]:
+        """The nested form Python-Markdown's ``toc`` extension gives MkDocs."""
+        root: list[dict[str, Any]] = []
+        stack: list[dict[str, Any]] = []
+        for level, id_, name in self.toc:
+            token: dict[str, Any] = {"level": level, "id": id_, "name": name, "children": []}
+            while stack and stack[-1]["level"] >= level:
+                stack.pop()
+            (stack[-1]["children"] if stack else root).append(token)
+            stack.append(token)
+        return root
+
+
+def install(page: Any, pre: Prerendered) -> None:
+    """Make ``page.render`` set our HTML instead of converting Markdown.
+
+    Done per page object in ``on_pre_page``: MkDocs calls ``page.render(config, files)``
+    right after ``on_page_markdown``; nothing else about the page changes.
+    """
+    from mkdocs.structure.toc import get_toc
+
+    def render(config: Any, files: Any) -> None:
+        toc_config = (config.get("mdx_configs") or {}).get("toc") or {}
+        page.content = with_permalinks(pre.html, toc_config.get("permalink"),
+                                       toc_config.get("permalink_title", "Permanent link"))
+        page.toc = get_toc(pre.toc_tokens())  # type: ignore[arg-type]
+        page.present_anchor_ids = {id_ for _, id_, _ in pre.toc} | set(ANCHOR_ID.findall(pre.html))
+
+    page.render = render
+
+
+ANCHOR_ID = re.compile(r"\bid=\"([^\"]+)\"")
+
+
+def with_permalinks(html: str, permalink: object, title: str) -> str:
+    """The ``toc`` extension's ``permalink`` option, as the site's Markdown pages get it."""
+    if not permalink:
+        return html
+    symbol = "&para;" if permalink is True else escape(str(permalink))
+
+    def add(m: re.Match[str]) -> str:
+        return (f'<h{m.group(1)} id="{m.group(2)}">{m.group(3)}<a class="headerlink" href="#{m.group(2)}" '
+                f'title="{escape(title)}">{symbol}</a></h{m.group(1)}>')
+
+    return HEADING.sub(add, html)

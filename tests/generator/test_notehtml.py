@@ -1,0 +1,102 @@
+"""Pages we render ourselves: note bodies (markdown-it-py, as the parser reads them) and
+entity pages (Jinja straight to HTML). What a reader sees: lists nest as written, links
+land on pages and headings that exist, the contents sidebar is there, and a sentence
+repeated across notes is shown once with every source."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pytest
+
+from generator.notehtml import note_html
+from generator.paths import href_url
+from generator.prerender import Prerendered
+from tests.conftest import kgsite
+
+
+def article(page: Path) -> str:
+    doc = page.read_text(encoding="utf-8")
+    return doc[doc.index("<article"):doc.index("</article>")]
+
+
+def test_two_space_nested_bullets_nest_as_in_the_editor() -> None:
+    out = note_html("- Amazon Rekognition\n  - 顔検索\n  - 物体検出\n    - ラベル\n", "notes/a.md", True)
+    assert re.search(r"<li>Amazon Rekognition\s*<ul>\s*<li>顔検索</li>", out)
+    assert re.search(r"<li>物体検出\s*<ul>\s*<li>ラベル</li>", out)
+
+
+def test_seed_notes_keep_their_nested_bullets(seeds_dir: Path, seeds_site: Path) -> None:
+    checked = 0
+    for note in sorted(seeds_dir.glob("*.md")):
+        text = note.read_text(encoding="utf-8")
+        nested = re.findall(r"^ {2,3}[-*] (\S.*)$", text, re.M)
+        if not nested:
+            continue
+        page = article(seeds_site / "notes" / note.stem / "index.html")
+        # a bullet indented by two spaces is inside the item above it, not a sibling of it
+        assert re.search(r"<li>(?:(?!</li>).)*?<ul>", page, re.S), note.name
+        checked += 1
+    assert checked >= 1
+
+
+@pytest.mark.parametrize(("href", "dir_urls", "expected"), [
+    ("other.md", True, "../other/"),
+    ("other.md#L3", True, "../other/#L3"),
+    ("sub/index.md", True, "../sub/"),
+    ("../concepts/過学習.md", True, "../../concepts/%E9%81%8E%E5%AD%A6%E7%BF%92/"),
+    ("img/a b.png", True, "../img/a%20b.png"),
+    ("other.md", False, "other.html"),
+    ("https://example.com/x.md", True, "https://example.com/x.md"),
+    ("#見出し", True, "#見出し"),
+])
+def test_links_between_files_become_the_urls_mkdocs_publishes(href: str, dir_urls: bool, expected: str) -> None:
+    out = note_html(f"[x]({href.replace(' ', '%20')})\n", "notes/a.md", dir_urls)
+    got = html.unescape(re.search(r'href="([^"]*)"', out).group(1))  # type: ignore[union-attr]
+    if href.startswith(("http", "#")):
+        assert got.startswith(expected.split("#")[0][:8])
+    else:
+        assert got == expected == href_url("notes/a.md", href, dir_urls)
+
+
+def test_headings_get_the_ids_and_contents_mkdocs_would_give() -> None:
+    out = note_html('# <a id="L1" class="kg-line"></a>概要\n\n## 概要\n\n## SageMaker `fit()` の使い方\n',
+                    "notes/a.md", True)
+    pre = Prerendered.of(out)
+    assert [(level, id_) for level, id_, _ in pre.toc] == [(1, "概要"), (2, "概要_1"),
+                                                          (2, "sagemaker-fit-の使い方")]
+    # the sidebar shows the heading's text, never the line anchor inside it
+    assert pre.toc[0][2] == "概要"
+    tokens = pre.toc_tokens()
+    assert [t["id"] for t in tokens] == ["概要"] and [c["id"] for c in tokens[0]["children"]] == ["概要_1",
+                                                                                               "sagemaker-fit-の使い方"]
+
+
+def test_lists_nested_fifty_deep_keep_their_deepest_text() -> None:
+    text = "\n".join("  " * i + f"- レベル {i}" for i in range(50))
+    assert "レベル 49" in note_html(text, "notes/a.md", True)
+
+
+def test_a_sentence_repeated_in_several_notes_is_one_quote_with_every_source(tmp_path: Path) -> None:
+    vault = tmp_path / "notes"
+    vault.mkdir()
+    sentence = "Amazon SageMaker Model Monitor は Amazon CloudWatch にメトリクスを送信する。"
+    for i in range(8):
+        (vault / f"n{i}.md").write_text(f"# ノート {i}\n\n{sentence}\n", encoding="utf-8")
+    (vault / "other.md").write_text("# 別\n\nSageMaker Model Monitor は CloudWatch にアラームを送信する。\n",
+                                    encoding="utf-8")
+    site = tmp_path / "site"
+    kgsite("build", "--notes", str(vault), "--site-dir", str(site), cwd=tmp_path)
+    page = article(site / "services" / "amazon-sagemaker-model-monitor" / "index.html")
+    uses = page[page.index('id="使う-uses"'):page.index('id="言及しているノート"')]
+    assert uses.count(html.escape(sentence, quote=False)) == 1
+    assert "アラームを送信する" in uses  # the different sentence is its own quote
+    for i in range(8):
+        assert re.search(rf'href="\.\./\.\./notes/n{i}/#L3">ノート {i}:3</a>', uses), i
+    assert "ほか 2 件のノート" in uses  # six sources shown, the rest one click away
+    # the theme's contents sidebar lists the page's sections
+    doc = (site / "services" / "amazon-sagemaker-model-monitor" / "index.html").read_text(encoding="utf-8")
+    toc = doc[doc.index('md-nav--secondary'):]
+    assert 'href="#関係"' in toc and 'href="#使う-uses"' in toc
