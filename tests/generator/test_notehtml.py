@@ -83,7 +83,7 @@ def test_a_sentence_repeated_in_several_notes_is_one_quote_with_every_source(tmp
     vault = tmp_path / "notes"
     vault.mkdir()
     sentence = "Amazon SageMaker Model Monitor は Amazon CloudWatch にメトリクスを送信する。"
-    for i in range(8):
+    for i in range(9):
         (vault / f"n{i}.md").write_text(f"# ノート {i}\n\n{sentence}\n", encoding="utf-8")
     (vault / "other.md").write_text("# 別\n\nSageMaker Model Monitor は CloudWatch にアラームを送信する。\n",
                                     encoding="utf-8")
@@ -93,9 +93,9 @@ def test_a_sentence_repeated_in_several_notes_is_one_quote_with_every_source(tmp
     uses = page[page.index('id="使う-uses"'):page.index('id="言及しているノート"')]
     assert uses.count(html.escape(sentence, quote=False)) == 1
     assert "アラームを送信する" in uses  # the different sentence is its own quote
-    for i in range(8):
+    for i in range(9):
         assert re.search(rf'href="\.\./\.\./notes/n{i}/#L3">ノート {i}:3</a>', uses), i
-    assert "ほか 2 件のノート" in uses  # six sources shown, the rest one click away
+    assert "ほか 3 件のノート" in uses  # six sources shown, the rest one click away
     # the theme's contents sidebar lists the page's sections
     doc = (site / "services" / "amazon-sagemaker-model-monitor" / "index.html").read_text(encoding="utf-8")
     toc = doc[doc.index('md-nav--secondary'):]
