@@ -82,6 +82,21 @@ def note_renderer() -> MarkdownIt:
     return md
 
 
+_RENDERED: dict[tuple[str, str, bool], str] = {}
+_RENDERED_LIMIT = 50_000
+
+
 def note_html(markdown: str, page: str, use_directory_urls: bool) -> str:
-    """The body of a note page (front matter already taken off) as HTML."""
-    return str(note_renderer().render(markdown, {"page": page, "dir_urls": use_directory_urls}))
+    """The body of a note page (front matter already taken off) as HTML.
+
+    Remembered for the life of the process: under ``serve`` an edit changes one note's
+    Markdown (and the few whose mentions moved), so the rest are not rendered again.
+    """
+    key = (markdown, page, use_directory_urls)
+    out = _RENDERED.get(key)
+    if out is None:
+        out = str(note_renderer().render(markdown, {"page": page, "dir_urls": use_directory_urls}))
+        if len(_RENDERED) >= _RENDERED_LIMIT:
+            _RENDERED.clear()
+        _RENDERED[key] = out
+    return out
