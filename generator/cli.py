@@ -177,12 +177,22 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+class _DirtyWarningFilter(logging.Filter):
+    """MkDocs warns that dirty builds may leave navigation stale; kgsite rebuilds every
+    page whenever the navigation or configuration changes, so the warning is noise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("A 'dirty' build is being performed")
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from mkdocs.commands.serve import serve
 
     _setup_logging()
     kwargs = _mkdocs_args(args)
-    serve(dev_addr=args.dev_addr, livereload=True, **kwargs)  # type: ignore[arg-type]
+    # dirty mode: only the pages an edit changed are rebuilt (generator/incremental.py)
+    logging.getLogger("mkdocs.commands.build").addFilter(_DirtyWarningFilter())
+    serve(dev_addr=args.dev_addr, livereload=True, build_type="dirty", **kwargs)  # type: ignore[arg-type]
     return 0
 
 

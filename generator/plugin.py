@@ -20,11 +20,12 @@ from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
+from generator import incremental
 from generator.paths import Layout
 from generator.pipeline import Built, build_site
 from generator.prerender import install
 from generator.render import defuse_html, offline_html
-from generator.search import postprocess
+from generator.search import page_location, postprocess
 from generator.site import SiteOptions, stats_markdown
 from graph.cache import default_cache_dir
 from graph.vocabulary import VocabularyError
@@ -51,10 +52,16 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         self.notes_prefix = "notes/"
         self.notes_dir = Path()
         self.serving = False
+        self.dirty = False
+        self.building_pages = False
+        self.generated_dests: dict[str, str] = {}
+        self.live_pages: list[str] = []
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # While serving, MkDocs builds into a temporary folder: cache in memory only.
         self.serving = command == "serve"
+        # `kgsite serve` (or `mkdocs serve --dirty`): rebuild only the pages an edit changed
+        self.dirty = self.serving and dirty
 
     def _cache_dir(self, config: MkDocsConfig) -> Path | None:
         if self.serving:
@@ -81,11 +88,30 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
             config.extra_javascript.append(search_js)
         return config
 
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        if self.dirty:
+            # Material merges a dirty build's index with the previous one for one page only;
+            # generator.incremental merges every page instead
+            for plugin in config.plugins.values():
+                if hasattr(plugin, "search_index_prev"):
+                    plugin.search_index_prev = None
+
+    def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
+        # every page was read (tags, titles); from here on only changed pages are built
+        self.building_pages = True
+        return env
+
     @event_priority(-100)  # after the search plugin wrote its index
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         """Japanese-aware search index: see :mod:`generator.search`."""
+        site_dir = Path(config.site_dir)
+        if self.dirty:
+            st = incremental.state(config.site_dir)
+            incremental.remove_stale(st, self.generated_dests, site_dir)
+            kept = incremental.merge_search_index(st, site_dir / "search" / "search_index.json", self.live_pages)
+            log.info(f"kgsite: rebuilt {len(st.rebuilt)} generated pages, kept {kept} pages' search entries")
         if self.built is not None:
-            postprocess(Path(config.site_dir), self.built.site.search_terms, config.use_directory_urls)
+            postprocess(site_dir, self.built.site.search_terms, config.use_directory_urls)
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         docs_dir = Path(config.docs_dir).resolve()
@@ -128,11 +154,36 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
             files.append(File.generated(config, path, content=content, inclusion=InclusionLevel.NOT_IN_NAV))
         for path, data in sorted(self.built.site.assets.items()):
             files.append(File.generated(config, path, content=data))
+        if self.dirty:
+            self._plan_rebuild(files, config)
         if self.serving and self.built.changes is not None:
             # what the last edit changed, at /kgsite-changes.json of the preview
             report = json.dumps(self.built.changes.to_json(), ensure_ascii=False, indent=1, sort_keys=True)
             files.append(File.generated(config, "kgsite-changes.json", content=report))
         return files
+
+    def _plan_rebuild(self, files: Files, config: MkDocsConfig) -> None:
+        """Mark the generated pages whose content did not change as not modified (see
+        :mod:`generator.incremental`); your own pages are always rebuilt."""
+        assert self.built is not None
+        site = self.built.site
+        self.building_pages = False
+        generated = {f.src_uri: f for f in files.documentation_pages() if f.src_uri in site.pages}
+        own = sorted(f.src_uri for f in files.documentation_pages() if f.src_uri not in generated)
+        config_text = Path(config.config_file_path).read_text(encoding="utf-8") if config.config_file_path else ""
+        shape = incremental.digest(repr(config.nav), config_text, *own)
+        digests = {p: incremental.digest(site.pages[p], site.prerendered[p].html if p in site.prerendered else "")
+                   for p in generated}
+        self.generated_dests = {p: f.dest_uri for p, f in generated.items()}
+        self.live_pages = [page_location(f.src_uri, config.use_directory_urls)
+                           for f in files.documentation_pages()]
+        st = incremental.state(config.site_dir)
+        changed = incremental.plan(st, shape, digests, self.generated_dests, Path(config.site_dir))
+        for path, f in generated.items():
+            vars(f)["is_modified"] = lambda c=changed[path]: c or not self.building_pages
+        for f in files.documentation_pages():
+            if f.src_uri not in generated:
+                vars(f)["is_modified"] = lambda: True
 
     def _copy_note_assets(self, files: Files, config: MkDocsConfig, layout: Layout) -> None:
         """Images beside notes kept outside docs_dir still reach the site."""

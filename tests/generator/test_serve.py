@@ -6,7 +6,9 @@ polling with a generous deadline (no assertion on how long anything takes).
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -16,9 +18,12 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
 
 import pytest
 
+from generator.search import ZWSP
 from tests.conftest import FIXTURES, ROOT
 
 DEADLINE = 180.0
@@ -49,6 +54,19 @@ def _until(what: str, cond: Callable[[], bool], proc: subprocess.Popen[str]) -> 
             return
         time.sleep(0.5)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def _index(base: str) -> dict[str, Any]:
+    status, body = _get(f"{base}/search/search_index.json")
+    return json.loads(body) if status == 200 and body else {"docs": []}  # type: ignore[no-any-return]
+
+
+def _index_pages(base: str) -> set[str]:
+    return {unquote(str(d["location"])).partition("#")[0] for d in _index(base)["docs"]}
+
+
+def _index_text(base: str) -> str:
+    return " ".join(str(d.get("text", "")) for d in _index(base)["docs"]).replace(ZWSP, "")
 
 
 @pytest.fixture
@@ -83,12 +101,20 @@ def test_serve_follows_edit_delete_and_rename(served: tuple[str, Path, subproces
     page = f"{base}/notes/pipelines/"
     _until("first build", lambda: _get(page)[0] == 200, proc)
     assert "Amazon Athena" in _get(page)[1]
+    pages_before = _index_pages(base)
+    assert "notes/pipelines/" in pages_before and len(pages_before) > 10
 
     note = vault / "pipelines.md"
     note.write_text(note.read_text(encoding="utf-8") + "\n編集マーカー Amazon Redshift へ書き込む。\n",
                     encoding="utf-8")
     _until("the edit to show", lambda: "編集マーカー" in _get(page)[1], proc)
     _until("the change report", lambda: "pipelines.md" in _get(f"{base}/kgsite-changes.json")[1], proc)
+    # only the pages the edit changed were rebuilt, and search still finds every page and the edit
+    _until("the search index to hold the edit", lambda: "編集マーカー" in _index_text(base), proc)
+    assert pages_before <= _index_pages(base)  # (plus the page of Amazon Redshift, new with the edit)
+    rebuilt = [int(n) for n in re.findall(r"rebuilt (\d+) generated pages", (tmp_path / "serve.log").read_text(
+        encoding="utf-8"))]
+    assert len(rebuilt) >= 2 and rebuilt[-1] < rebuilt[0], rebuilt
 
     note.rename(vault / "renamed pipelines.md")
     _until("the renamed page", lambda: _get(f"{base}/notes/renamed-pipelines/")[0] == 200, proc)
@@ -97,6 +123,8 @@ def test_serve_follows_edit_delete_and_rename(served: tuple[str, Path, subproces
 
     (vault / "renamed pipelines.md").unlink()
     _until("the deleted page to go", lambda: _get(f"{base}/notes/renamed-pipelines/")[0] == 404, proc)
+    _until("the deleted page to leave the search index",
+           lambda: not {"notes/renamed-pipelines/", "notes/pipelines/"} & _index_pages(base), proc)
     (vault / "new.md").write_text("# 新しいノート\n\nAWS Glue のメモ。\n", encoding="utf-8")
     _until("the added page", lambda: "新しいノート" in _get(f"{base}/notes/new/")[1], proc)
     # monitoring.md is never touched by the server
