@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
+from pyvis.edge import Edge
 from pyvis.network import Network
 
 from generator.layout import layout
@@ -99,12 +100,17 @@ def build_network(graph: nx.MultiDiGraph, layout: Layout, positions: dict[str, t
                      kind=kind, category=str(d.get("category") or ""),
                      aliases=sorted({*map(str, d.get("aliases", [])), *map(str, d.get("vocabulary_aliases", []))}),
                      url=page.removesuffix(".md"), physics=False)
+    # Network.add_edge scans the node list for both ends of every edge (quadratic: seconds
+    # at a thousand notes); the edges are checked against a set and appended as it would
+    nodes = set(net.get_nodes())
     for s, t, k in sorted(graph.edges(keys=True), key=lambda e: (str(e[0]), str(e[1]), str(e[2]))):
         style = RELATION_STYLES.get(k)
         if style is None:
             continue
-        net.add_edge(s, t, relation=k, color=style["color"], arrows=style["arrows"], dashes=style["dashes"],
-                     title=k)
+        if s not in nodes or t not in nodes:
+            raise ValueError(f"edge {s} -> {t} names a node the map does not have")
+        net.edges.append(Edge(s, t, net.directed, relation=k, color=style["color"], arrows=style["arrows"],
+                              dashes=style["dashes"], title=k).options)
     return net
 
 

@@ -22,6 +22,10 @@ from typing import Any
 
 from graph.textkey import fold_char, folded_with_index, is_ascii_word, key
 
+MEMO_LIMIT = 60_000
+"""Texts a matcher remembers the hits of: every block of a 1,000-note vault (about 35,000), and a bound on
+the memory a larger one can take for it."""
+
 
 @dataclass(frozen=True)
 class Hit:
@@ -48,8 +52,22 @@ class Matcher:
         self.buckets = {b: sorted(ks, key=lambda s: (-len(s), s)) for b, ks in buckets.items()}
         self.singles = {k for k in self.by_key if len(k) == 1}
         self.pattern = re.compile(trie_pattern(self.by_key)) if self.by_key else None
+        self._found: dict[str, tuple[Hit, ...]] = {}
 
     def find(self, text: str) -> list[Hit]:
+        """Every alias in ``text``, left to right.
+
+        Remembered per text: a matcher lives across the rebuilds of a serve session (see
+        ``graph.build._mention_matcher``), and an edit leaves every other block as it was.
+        """
+        found = self._found.get(text)
+        if found is None:
+            if len(self._found) >= MEMO_LIMIT:
+                self._found.clear()
+            found = self._found[text] = tuple(self._find(text))
+        return list(found)
+
+    def _find(self, text: str) -> list[Hit]:
         if self.pattern is None:
             return []
         folded, index = _fold(text)
