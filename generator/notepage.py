@@ -108,8 +108,10 @@ def _relative_links(line: str, source: str, existing: set[str], missing: list[tu
 def render_note(doc: Document, text: str, graph: nx.MultiDiGraph, layout: Layout,
                 lookup: dict[str, str], existing: set[str] | None = None,
                 missing: list[tuple[str, str]] | None = None, page: str = "",
-                use_directory_urls: bool = True) -> str:
-    """The note page's Markdown. ``text`` is the decoded note; ``lookup`` resolves wikilinks.
+                use_directory_urls: bool = True) -> tuple[str, str]:
+    """The note page's front matter (title, tags: for MkDocs) and body Markdown (for
+    :func:`generator.notehtml.note_html`). ``text`` is the decoded note; ``lookup``
+    resolves wikilinks.
 
     Mentions are linked with HTML ``<a>`` and final URLs: a note can carry hundreds, and
     a Markdown link costs the renderer several times what a tag does.
@@ -156,7 +158,7 @@ def render_note(doc: Document, text: str, graph: nx.MultiDiGraph, layout: Layout
     if doc.body_offset:
         # relations declared in front matter cite line 1: land them at the top of the note
         out.insert(0, '<a id="L1" class="kg-line"></a>\n')
-    return _front_matter(doc) + "\n".join(out).rstrip("\n") + "\n"
+    return _front_matter(doc), "\n".join(out).rstrip("\n") + "\n"
 
 
 def _mentions_for(lineno: int, mentions: dict[int, list[tuple[str, str]]], blocks: dict[int, Any]) -> list[

@@ -17,6 +17,7 @@ from html import escape
 from typing import Any
 
 TAG = re.compile(r"<[^>]+>")
+ANCHOR_ID = re.compile(r"\bid=\"([^\"]+)\"")
 HEADING = re.compile(r"<h([1-6]) id=\"([^\"]*)\">(.*?)</h\1>", re.S)
 
 
@@ -64,8 +65,6 @@ def install(page: Any, pre: Prerendered) -> None:
 
     page.render = render
 
-
-ANCHOR_ID = re.compile(r"\bid=\"([^\"]+)\"")
 
 
 def with_permalinks(html: str, permalink: object, title: str) -> str:

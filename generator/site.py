@@ -121,13 +121,11 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
         page = layout.note(doc.path)
         if page == index_page:
             page = layout.index(f"{layout.notes_dir}/index-note.md")
-        text = render_note(doc, texts.get(doc.path, ""), graph, layout, lookup,
-                           vault_files if vault_files is not None else set(texts), missing, page,
-                           opts.use_directory_urls)
-        # front matter (title, tags) for MkDocs; the body is ours to render (see notehtml)
-        end = text.index("\n---\n", 3) + 5
-        pages[page] = text[:end]
-        prerendered[page] = Prerendered.of(note_html(text[end:], page, opts.use_directory_urls))
+        front, body = render_note(doc, texts.get(doc.path, ""), graph, layout, lookup,
+                                  vault_files if vault_files is not None else set(texts), missing, page,
+                                  opts.use_directory_urls)
+        pages[page] = front
+        prerendered[page] = Prerendered.of(note_html(body, page, opts.use_directory_urls))
         nid = "note:" + doc.path
         notes.append({"title": doc.title, "href": rel(index_page, page), "tags": list(doc.tags),
                       "mentions": sum(1 for *_, k in graph.out_edges(nid, keys=True) if k == "mentions")})

@@ -184,10 +184,9 @@ def entity_view(graph: nx.MultiDiGraph, node: str, layout: Layout,
             other = t if direction == "out" else s
             od = graph.nodes[other]
             direction_key = "out" if rel_type == "alternative-to" else direction
-            evidence = _evidence(page, layout, graph, edata["evidence"])
             groups[(rel_type, direction_key)].append({
                 "name": od["name"], "href": rel(page, layout.entity(other, od["kind"])),
-                "evidence": evidence, "quotes": grouped_quotes(evidence),
+                "quotes": grouped_quotes(_evidence(page, layout, graph, edata["evidence"])),
             })
     relations: list[dict[str, Any]] = []
     for rel_type in RELATION_ORDER:
@@ -208,6 +207,7 @@ def entity_view(graph: nx.MultiDiGraph, node: str, layout: Layout,
                       "href": rel(page, layout.note(note)) + (f"#L{first_line[note]}" if note in first_line else ""),
                       "count": mention_counts.get(note, 0)})
     parent = data.get("parent") or ""
+    definitions = _evidence(page, layout, graph, data.get("definitions", []))
     return {
         "id": node, "name": data["name"], "kind": data["kind"], "kind_label": KIND_LABELS[data["kind"]],
         "category": data.get("category", ""), "description": data.get("description", ""),
@@ -215,7 +215,6 @@ def entity_view(graph: nx.MultiDiGraph, node: str, layout: Layout,
         "parent": ({"name": graph.nodes[parent]["name"],
                     "href": rel(page, layout.entity(parent, graph.nodes[parent]["kind"]))}
                    if parent and parent in graph else None),
-        "definitions": (definitions := _evidence(page, layout, graph, data.get("definitions", []))),
         "definition_quotes": grouped_quotes(definitions),
         "vocabulary_definitions": [d for d in definitions if not d["href"] and d["quote"]],
         "relations": relations, "notes": notes,
