@@ -86,17 +86,19 @@ _RENDERED: dict[tuple[str, str, bool], str] = {}
 _RENDERED_LIMIT = 50_000
 
 
-def note_html(markdown: str, page: str, use_directory_urls: bool) -> str:
+def note_html(markdown: str, page: str, use_directory_urls: bool, remember: bool = False) -> str:
     """The body of a note page (front matter already taken off) as HTML.
 
-    Remembered for the life of the process: under ``serve`` an edit changes one note's
-    Markdown (and the few whose mentions moved), so the rest are not rendered again.
+    ``remember`` (while serving) keeps it for the life of the process: an edit changes
+    one note's Markdown (and the few whose mentions moved), so the rest are not rendered
+    again. A one-off build does not keep them: at 10,000 notes that is hundreds of MB.
     """
     key = (markdown, page, use_directory_urls)
     out = _RENDERED.get(key)
     if out is None:
         out = str(note_renderer().render(markdown, {"page": page, "dir_urls": use_directory_urls}))
-        if len(_RENDERED) >= _RENDERED_LIMIT:
-            _RENDERED.clear()
-        _RENDERED[key] = out
+        if remember:
+            if len(_RENDERED) >= _RENDERED_LIMIT:
+                _RENDERED.clear()
+            _RENDERED[key] = out
     return out

@@ -131,7 +131,8 @@ def build_site(notes_dir: Path, vocabulary: tuple[str, ...] = (), options: SiteO
     """Read the vault, build the graph, render every page; writes only into ``cache_dir``.
 
     ``keep_layout`` (while serving) starts the map layout from the previous build's
-    positions so the map does not jump on each edit; a plain build always starts from
+    positions so the map does not jump on each edit, and keeps rendered note bodies for
+    the next build; a plain build always starts from
     the seeded layout, so the same notes give the same map.
     """
     result, texts, reparsed = build_result(notes_dir, vocabulary, exclude, cache_dir)
@@ -140,7 +141,7 @@ def build_site(notes_dir: Path, vocabulary: tuple[str, ...] = (), options: SiteO
     entities = [(str(n), str(d["kind"])) for n, d in result.graph.nodes(data=True) if d["kind"] != "note"]
     opts = replace(opts, layout=opts.layout.with_pages([d.path for d in result.documents], entities))
     site = generate(result, texts, opts, _POSITIONS.get(key) if keep_layout else None,
-                    _vault_files(notes_dir, exclude))
+                    _vault_files(notes_dir, exclude), remember=keep_layout)
     if keep_layout:
         _POSITIONS[key] = site.positions
     snap = Snapshot.of(result.graph, [d.format() for d in result.diagnostics])

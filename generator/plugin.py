@@ -196,10 +196,19 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
 
     def on_pre_page(self, page: Page, /, *, config: MkDocsConfig, files: Files) -> Page:
         """Entity pages arrive as HTML we rendered: MkDocs skips Markdown for them."""
-        pre = self.built.site.prerendered.get(page.file.src_uri) if self.built is not None else None
+        # taken out of the site: once the page holds its HTML, a second copy is only memory
+        pre = self.built.site.prerendered.pop(page.file.src_uri, None) if self.built is not None else None
         if pre is not None:
             install(page, pre)
         return page
+
+    @event_priority(-100)
+    def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
+        """A generated page is written and indexed by now: drop its HTML (at 10,000 notes
+        MkDocs would otherwise hold every page's body until the end of the build)."""
+        if self.built is not None and page.file.src_uri in self.built.site.pages:
+            page.content = ""
+        return output
 
     def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         """No request outside the site: remote images in notes become links; a note's own

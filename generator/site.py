@@ -63,7 +63,7 @@ class GeneratedSite:
 
 def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | None = None,
              previous_positions: dict[str, tuple[float, float]] | None = None,
-             vault_files: set[str] | None = None) -> GeneratedSite:
+             vault_files: set[str] | None = None, remember: bool = False) -> GeneratedSite:
     """All generated pages (Markdown) and assets (bytes), keyed by path under docs_dir."""
     opts = options or SiteOptions()
     layout = opts.layout
@@ -125,7 +125,7 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
                                   vault_files if vault_files is not None else set(texts), missing, page,
                                   opts.use_directory_urls)
         pages[page] = front
-        prerendered[page] = Prerendered.of(note_html(body, page, opts.use_directory_urls))
+        prerendered[page] = Prerendered.of(note_html(body, page, opts.use_directory_urls, remember))
         nid = "note:" + doc.path
         notes.append({"title": doc.title, "href": rel(index_page, page), "tags": list(doc.tags),
                       "mentions": sum(1 for *_, k in graph.out_edges(nid, keys=True) if k == "mentions")})
