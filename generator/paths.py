@@ -179,11 +179,9 @@ def rel(from_page: str, to_page: str) -> str:
 
 def url_rel(from_page: str, to_file: str, use_directory_urls: bool) -> str:
     """A relative URL usable in raw HTML, which MkDocs does not rewrite."""
-    if use_directory_urls and not from_page.endswith("index.md"):
-        base = posixpath.splitext(from_page)[0]
-    else:
-        base = posixpath.dirname(from_page) or "."
-    return relpath(to_file or ".", base if base else ".")
+    out = relpath(to_file or ".", page_dir_url(from_page, use_directory_urls) or ".")
+    # a folder URL keeps its slash: "map/" opens map/index.html also from file:// and without a redirect
+    return out + "/" if to_file.endswith("/") and out != "." else out
 
 
 def page_dir_url(page: str, use_directory_urls: bool) -> str:

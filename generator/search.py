@@ -37,6 +37,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from generator.paths import file_url
+
 ZWSP = "\u200b"
 #: Whitespace, ZWSP, hyphen and the punctuation of both scripts split tokens; ``&lt;`` and
 #: friends are entities Material keeps in the text.
@@ -86,12 +88,7 @@ def segment_html(html: str) -> str:
 
 def page_location(page: str, use_directory_urls: bool) -> str:
     """The unquoted URL MkDocs gives a docs-relative ``.md`` page (as in the index)."""
-    stem = page.removesuffix(".md")
-    if use_directory_urls:
-        if stem == "index" or stem.endswith("/index"):
-            return stem.removesuffix("index")
-        return stem + "/"
-    return stem + ".html"
+    return file_url(page, use_directory_urls)
 
 
 @dataclass(frozen=True)

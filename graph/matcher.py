@@ -85,9 +85,7 @@ class Matcher:
             if match is None:
                 i += 1
                 continue
-            start, end = index[i], index[i + len(match) - 1] + 1
-            start = _with_prefix(text, start)
-            hits.append(Hit(self.by_key[match], start, end, text[start:end]))
+            hits.append(self._hit(text, index, i, match))
             i += len(match)
 
     def find_slow(self, text: str) -> list[Hit]:
@@ -100,11 +98,15 @@ class Matcher:
             if match is None:
                 i += 1
                 continue
-            start, end = index[i], index[i + len(match) - 1] + 1
-            start = _with_prefix(text, start)
-            hits.append(Hit(self.by_key[match], start, end, text[start:end]))
+            hits.append(self._hit(text, index, i, match))
             i += len(match)
         return hits
+
+    def _hit(self, text: str, index: _Index | list[int], i: int, match: str) -> Hit:
+        """The alias ``match`` found at folded position ``i``, in the original text's terms."""
+        start, end = index[i], index[i + len(match) - 1] + 1
+        start = _with_prefix(text, start)
+        return Hit(self.by_key[match], start, end, text[start:end])
 
     def _slow(self, text: str, folded: str, index: _Index, i: int) -> str | None:
         """The longest alias at folded position ``i`` that respects word boundaries."""

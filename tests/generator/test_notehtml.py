@@ -100,3 +100,15 @@ def test_a_sentence_repeated_in_several_notes_is_one_quote_with_every_source(tmp
     doc = (site / "services" / "amazon-sagemaker-model-monitor" / "index.html").read_text(encoding="utf-8")
     toc = doc[doc.index('md-nav--secondary'):]
     assert 'href="#関係"' in toc and 'href="#使う-uses"' in toc
+
+
+@pytest.mark.parametrize(("page", "target", "expected"), [
+    # a page whose name merely ends in "index" is not its folder's index page
+    ("services/amazon-kendra-genai-index.md", "assets/kgsite/kgsite.js", "../../assets/kgsite/kgsite.js"),
+    ("services/index.md", "assets/kgsite/kgsite.js", "../assets/kgsite/kgsite.js"),
+    ("concepts/過学習.md", "map/", "../../map/"),  # a folder URL keeps its slash (file:// has no redirects)
+])
+def test_raw_html_urls_from_generated_pages(page: str, target: str, expected: str) -> None:
+    from generator.paths import url_rel
+
+    assert url_rel(page, target, True) == expected

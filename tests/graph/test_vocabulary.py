@@ -169,10 +169,14 @@ def test_look_alikes_resolve_to_different_entries(vocab: Vocabulary, left: str, 
     assert a.name != b.name
 
 
-def test_look_alikes_stay_apart_in_running_text(vocab: Vocabulary) -> None:
+@pytest.fixture(scope="module")
+def matcher(vocab: Vocabulary) -> Matcher:
+    """Every name and alias of the built-in vocabulary, as the extractor matches them."""
+    return Matcher({form: t.name for t in vocab.terms for form in (t.name, *t.aliases)})
+
+
+def test_look_alikes_stay_apart_in_running_text(matcher: Matcher) -> None:
     """The matcher is longest-first, so each look-alike in a sentence is its own hit."""
-    aliases = {form: t.name for t in vocab.terms for form in (t.name, *t.aliases)}
-    matcher = Matcher(aliases)
     text = ("SageMaker Pipelines と CodePipeline の違い、AWS Glue DataBrew と AWS Glue、"
             "Amazon Q Business と Amazon Q Developer、FSx for Lustre と Amazon FSx、"
             "CloudWatch Logs と CloudWatch、Lookout for Vision と Lookout for Equipment。")
@@ -343,11 +347,9 @@ def test_concept_look_alikes_stay_apart(vocab: Vocabulary, left: str, right: str
     assert a.name != b.name, (left, right, a.name)
 
 
-def test_concept_look_alikes_stay_apart_in_running_text(vocab: Vocabulary) -> None:
+def test_concept_look_alikes_stay_apart_in_running_text(matcher: Matcher) -> None:
     """Longest-first matching keeps Zスコア正規化 away from 正規化 and the service's full
     name away from the bare concept word."""
-    aliases = {form: t.name for t in vocab.terms for form in (t.name, *t.aliases)}
-    matcher = Matcher(aliases)
     text = ("データドリフトとコンセプトドリフトは別物で、モデルドリフトは品質の劣化を指す。"
             "Zスコア正規化 (標準化) と Min-Max 正規化 (正規化) を区別する。"
             "SageMaker Ground Truth で付けた Ground Truth をバッチ正規化と混同しない。")
