@@ -28,11 +28,13 @@ from mdit_py_plugins.admon import admon_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
-from generator.notepage import heading_slug
+from generator.notepage import MARK_CLOSE, MARK_MID, MARK_OPEN, heading_slug
 from generator.paths import href_url
 
 EXTERNAL = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|#|/)")
 ID_COUNT = re.compile(r"^(.*)_([0-9]+)$")
+MARK = re.compile(f"{MARK_OPEN}[0-9]+{MARK_MID}|{MARK_CLOSE}")
+TAG_OR_MARK = re.compile(f"<[^>]*>|{MARK_OPEN}([0-9]+){MARK_MID}|{MARK_CLOSE}")
 
 
 def _unique(slug: str, taken: set[str]) -> str:
@@ -50,8 +52,8 @@ def _heading_ids(state: Any) -> None:
     for i, token in enumerate(tokens):
         if token.type != "heading_open" or i + 1 >= len(tokens):
             continue
-        text = "".join(c.content for c in tokens[i + 1].children or []
-                       if c.type in ("text", "code_inline"))
+        text = MARK.sub("", "".join(c.content for c in tokens[i + 1].children or []
+                                    if c.type in ("text", "code_inline")))
         token.attrSet("id", _unique(heading_slug(text), taken))
 
 
@@ -82,21 +84,43 @@ def note_renderer() -> MarkdownIt:
     return md
 
 
-_RENDERED: dict[tuple[str, str, bool], str] = {}
+_RENDERED: dict[tuple[str, tuple[str, ...], str, bool], str] = {}
 _RENDERED_LIMIT = 50_000
 
 
-def note_html(markdown: str, page: str, use_directory_urls: bool, remember: bool = False) -> str:
-    """The body of a note page (front matter already taken off) as HTML.
+def put_marks(html: str, marks: tuple[str, ...]) -> str:
+    """The tags :class:`generator.notepage.Marks` stood for, put back. Inside a tag (an
+    image's alt text, a link title) a placeholder is dropped, never a tag nested in an
+    attribute."""
+    if not marks:
+        # no placeholders were written (a note holding these characters keeps them)
+        return html
+
+    def repl(m: re.Match[str]) -> str:
+        whole = m.group(0)
+        if whole.startswith("<"):
+            return MARK.sub("", whole) if (MARK_OPEN in whole or MARK_CLOSE in whole) else whole
+        if whole == MARK_CLOSE:
+            return "</a>"
+        return marks[int(m.group(1))]
+
+    return TAG_OR_MARK.sub(repl, html)
+
+
+def note_html(markdown: str, page: str, use_directory_urls: bool, remember: bool = False,
+              marks: tuple[str, ...] = ()) -> str:
+    """The body of a note page (front matter already taken off) as HTML; ``marks`` are the
+    tags the body's placeholders stand for (:class:`generator.notepage.Marks`).
 
     ``remember`` (while serving) keeps it for the life of the process: an edit changes
     one note's Markdown (and the few whose mentions moved), so the rest are not rendered
     again. A one-off build does not keep them: at 10,000 notes that is hundreds of MB.
     """
-    key = (markdown, page, use_directory_urls)
+    key = (markdown, marks, page, use_directory_urls)
     out = _RENDERED.get(key)
     if out is None:
-        out = str(note_renderer().render(markdown, {"page": page, "dir_urls": use_directory_urls}))
+        out = put_marks(str(note_renderer().render(markdown, {"page": page, "dir_urls": use_directory_urls})),
+                        marks)
         if remember:
             if len(_RENDERED) >= _RENDERED_LIMIT:
                 _RENDERED.clear()

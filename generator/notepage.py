@@ -11,6 +11,7 @@ import html
 import posixpath
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -23,9 +24,10 @@ from graph.build import entity_for_link, resolve_link
 from graph.document import WIKILINK
 from graph.model import Document
 
-PROTECTED = re.compile(r"`[^`]*`|!?\[\[[^\]]*\]\]|!?\[[^\]]*\]\([^)]*\)|<[^>]+>|https?://\S+")
+PROTECTED = re.compile(r"`[^`]*`|!?\[\[[^\]]*\]\]|!?\[[^\]]*\]\([^)]*\)|!?\[[^\]]*\]\[[^\]]*\]|<[^>]+>|https?://\S+")
 ZENN_OPEN = re.compile(r"^(\s*):::\s*(message|details|alert)?\s*(alert)?\s*(.*)$")
 BLOCK_ID = re.compile(r"\s\^([A-Za-z0-9-]+)\s*$")
+MARK_OPEN, MARK_MID, MARK_CLOSE = "\ue000", "\ue001", "\ue002"
 
 
 def heading_slug(text: str) -> str:
@@ -34,7 +36,42 @@ def heading_slug(text: str) -> str:
     return str(slugify(case="lower")(text, "-"))
 
 
-def _link_line(line: str, links: list[tuple[str, str]]) -> str:
+@dataclass(frozen=True)
+class NotePage:
+    """A note page before rendering: ``body`` is Markdown whose placeholders stand for ``marks``."""
+
+    front_matter: str
+    body: str
+    marks: tuple[str, ...]
+
+
+class Marks:
+    """The HTML a note page adds (mention links, line anchors), as placeholders.
+
+    Written as ``<a href=…>`` into the Markdown, each tag is one more inline-HTML parse
+    for markdown-it, and a note carries hundreds: that was most of the time spent drawing
+    note pages. A placeholder of private-use characters is plain text to the parser, and
+    :func:`generator.notehtml.note_html` swaps the tags in afterwards. A note that itself
+    contains those characters gets the tags written out, as before.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.html: list[str] = []
+        self.inline = any(c in text for c in (MARK_OPEN, MARK_MID, MARK_CLOSE))
+
+    def tag(self, html_tag: str) -> str:
+        if self.inline:
+            return html_tag
+        self.html.append(html_tag)
+        return f"{MARK_OPEN}{len(self.html) - 1}{MARK_MID}"
+
+    def link(self, url: str, text: str) -> str:
+        if self.inline:
+            return f'<a href="{url}">{text}</a>'
+        return self.tag(f'<a href="{url}">') + text + MARK_CLOSE
+
+
+def _link_line(line: str, links: list[tuple[str, str]], marks: Marks) -> str:
     """Link the first unprotected occurrence of each surface on this line."""
     if not links:
         return line
@@ -55,7 +92,7 @@ def _link_line(line: str, links: list[tuple[str, str]]) -> str:
             at = text.find(surface)
             if at < 0:
                 continue
-            pieces[i:i + 1] = [(False, text[:at]), (True, f'<a href="{url}">{md(surface)}</a>'),
+            pieces[i:i + 1] = [(False, text[:at]), (True, marks.link(url, md(surface))),
                                (False, text[at + len(surface):])]
             done.add(url)
             break
@@ -108,16 +145,18 @@ def _relative_links(line: str, source: str, existing: set[str], missing: list[tu
 def render_note(doc: Document, text: str, graph: nx.MultiDiGraph, layout: Layout,
                 lookup: dict[str, str], existing: set[str] | None = None,
                 missing: list[tuple[str, str]] | None = None, page: str = "",
-                use_directory_urls: bool = True) -> tuple[str, str]:
+                use_directory_urls: bool = True) -> NotePage:
     """The note page's front matter (title, tags: for MkDocs) and body Markdown (for
     :func:`generator.notehtml.note_html`). ``text`` is the decoded note; ``lookup``
     resolves wikilinks.
 
-    Mentions are linked with HTML ``<a>`` and final URLs: a note can carry hundreds, and
-    a Markdown link costs the renderer several times what a tag does.
+    Mentions are linked with HTML ``<a>`` and final URLs (a note can carry hundreds, and
+    a Markdown link costs the renderer several times what a tag does), written as
+    :class:`Marks` placeholders.
     """
     page = page or layout.note(doc.path)
     lines = text.split("\n")
+    marks = Marks(text)
     mentions: dict[int, list[tuple[str, str]]] = defaultdict(list)
     nid = "note:" + doc.path
     if nid in graph:
@@ -151,14 +190,14 @@ def render_note(doc: Document, text: str, graph: nx.MultiDiGraph, layout: Layout
         line = _wikilinks(line, doc.path, page, layout, lookup, existing, graph)
         line = BLOCK_ID.sub(lambda m: f' <a id="^{m.group(1)}"></a>', line)
         # every line of a block carries its mentions; anchors go on a block's first line
-        line = _link_line(line, _mentions_for(lineno, mentions, block_lines))
+        line = _link_line(line, _mentions_for(lineno, mentions, block_lines), marks)
         if lineno in anchors:
-            line = _anchor(line, lineno, anchors[lineno])
+            line = _anchor(line, lineno, anchors[lineno], marks)
         out.append(line)
     if doc.body_offset:
         # relations declared in front matter cite line 1: land them at the top of the note
-        out.insert(0, '<a id="L1" class="kg-line"></a>\n')
-    return _front_matter(doc), "\n".join(out).rstrip("\n") + "\n"
+        out.insert(0, marks.tag('<a id="L1" class="kg-line"></a>') + "\n")
+    return NotePage(_front_matter(doc), "\n".join(out).rstrip("\n") + "\n", tuple(marks.html))
 
 
 def _mentions_for(lineno: int, mentions: dict[int, list[tuple[str, str]]], blocks: dict[int, Any]) -> list[
@@ -176,12 +215,12 @@ def _mentions_for(lineno: int, mentions: dict[int, list[tuple[str, str]]], block
 ANCHOR_AT = re.compile(r"^(\s*(?:#{1,6}\s+|[-*+]\s+(?:\[[ xX]\]\s+)?|\d+[.)]\s+|>\s*|\|\s*)*)")
 
 
-def _anchor(line: str, lineno: int, kind: str) -> str:
-    tag = f'<a id="L{lineno}" class="kg-line"></a>'
+def _anchor(line: str, lineno: int, kind: str, marks: Marks) -> str:
     if not line.strip():
         return line
     if set(line.strip()) <= set("|-: "):
         return line
+    tag = marks.tag(f'<a id="L{lineno}" class="kg-line"></a>')
     m = ANCHOR_AT.match(line)
     head = m.group(1) if m else ""
     return head + tag + line[len(head):]

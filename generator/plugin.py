@@ -20,7 +20,7 @@ from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from generator import incremental
+from generator import incremental, indexing
 from generator.paths import Layout
 from generator.pipeline import Built, build_site
 from generator.prerender import install
@@ -89,6 +89,7 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         return config
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        indexing.feed_lean_html(config)
         if self.dirty:
             # Material merges a dirty build's index with the previous one for one page only;
             # generator.incremental merges every page instead

@@ -121,11 +121,12 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
         page = layout.note(doc.path)
         if page == index_page:
             page = layout.index(f"{layout.notes_dir}/index-note.md")
-        front, body = render_note(doc, texts.get(doc.path, ""), graph, layout, lookup,
-                                  vault_files if vault_files is not None else set(texts), missing, page,
-                                  opts.use_directory_urls)
-        pages[page] = front
-        prerendered[page] = Prerendered.of(note_html(body, page, opts.use_directory_urls, remember))
+        note = render_note(doc, texts.get(doc.path, ""), graph, layout, lookup,
+                           vault_files if vault_files is not None else set(texts), missing, page,
+                           opts.use_directory_urls)
+        pages[page] = note.front_matter
+        prerendered[page] = Prerendered.of(note_html(note.body, page, opts.use_directory_urls, remember,
+                                                     note.marks))
         nid = "note:" + doc.path
         notes.append({"title": doc.title, "href": rel(index_page, page), "tags": list(doc.tags),
                       "mentions": sum(1 for *_, k in graph.out_edges(nid, keys=True) if k == "mentions")})

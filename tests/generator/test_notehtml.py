@@ -112,3 +112,35 @@ def test_raw_html_urls_from_generated_pages(page: str, target: str, expected: st
     from generator.paths import url_rel
 
     assert url_rel(page, target, True) == expected
+
+
+def _note_page(tmp_path: Path, text: str) -> str:
+    """The article of one note's page, from a real build of a one-note vault."""
+    from generator import build_site
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.md").write_text(text, encoding="utf-8")
+    built = build_site(notes)
+    return next(p.html for page, p in built.site.prerendered.items() if page.endswith("a.md"))
+
+
+def test_a_bold_mention_stays_bold_as_in_the_editor(tmp_path: Path) -> None:
+    # a linked mention must not change how the text around it parses: **S3**を is bold
+    out = _note_page(tmp_path, "# メモ\n\n学習データは **Amazon S3**に置く。\n")
+    assert re.search(r'<strong><a href="[^"]*amazon-s3/">Amazon S3</a></strong>に置く', out), out
+
+
+def test_mentions_inside_alt_text_and_titles_never_put_a_tag_in_an_attribute(tmp_path: Path) -> None:
+    out = _note_page(tmp_path, "# メモ\n\n![Amazon S3 の図][img] と Amazon S3\n\n[img]: s3.png \"Amazon S3\"\n")
+    for attr in re.findall(r'(?:alt|title)="([^"]*)"', out):
+        assert "<" not in attr and "\ue000" not in attr and "\ue002" not in attr, attr
+    assert re.search(r'<a href="[^"]*amazon-s3/">Amazon S3</a>', out)
+    assert not re.search("[\ue000-\ue002]", out)
+
+
+def test_a_note_holding_private_use_characters_keeps_them_and_its_links(tmp_path: Path) -> None:
+    out = _note_page(tmp_path, "# メモ\n\n記号 \ue000 \ue001 \ue002 と Amazon S3\n")
+    assert "\ue000 \ue001 \ue002" in out
+    assert re.search(r'<a href="[^"]*amazon-s3/">Amazon S3</a>', out)
+    assert 'id="L3"' in out

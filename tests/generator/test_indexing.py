@@ -1,0 +1,54 @@
+"""Material's search indexer is fed lean HTML (generator.indexing): the entries a reader
+can find must be exactly those of the full page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from material.plugins.search.plugin import Parser
+
+from generator.indexing import lean
+
+
+def sections(html: str) -> list[tuple[str | None, str, str]]:
+    parser = Parser()
+    parser.feed(html)
+    parser.close()
+    # whitespace runs are all the same to lunr
+    return [(s.id, "".join(s.title).strip(), " ".join("".join(s.text).split())) for s in parser.data
+            if not s.is_excluded()]
+
+
+def article(page: Path) -> str:
+    doc = page.read_text(encoding="utf-8")
+    return doc[doc.index("<article"):doc.index("</article>") + len("</article>")]
+
+
+def test_lean_html_gives_the_same_search_entries_on_every_seed_page(seeds_site: Path) -> None:
+    pages = sorted(seeds_site.rglob("index.html"))
+    assert len(pages) > 100
+    saved = 0
+    for page in pages:
+        full = article(page)
+        thin = lean(full)
+        assert sections(thin) == sections(full), page
+        saved += len(full) - len(thin)
+    assert saved > 0
+
+
+@pytest.mark.parametrize("html", [
+    '<h2 id="a">見出し<a class="headerlink" href="#a" title="Permanent link">&para;</a></h2>'
+    '<p><a id="L3" class="kg-line"></a><strong><a href="../s3/">Amazon S3</a></strong>に置く</p>',
+    '<ul><li><a href="x/">SageMaker</a> <span class="kg-rel">uses</span>\n  <em>S3</em></li></ul>',
+    '<pre><code><span class="k">def</span> <span class="n">f</span>():\n    <b>pass</b></code></pre>',
+])
+def test_lean_html_keeps_text_and_structure(html: str) -> None:
+    assert sections(lean(html)) == sections(html)
+    assert "<a" not in lean(html)
+
+
+def test_a_page_that_excludes_parts_from_search_is_indexed_whole() -> None:
+    html = '<p>見える <span data-search-exclude>隠す</span></p>'
+    assert lean(html) == html
+    assert "隠す" not in sections(lean(html))[0][2]
