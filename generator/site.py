@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import cast
 
 from generator.mapview import (
     category_colors,
@@ -26,6 +27,9 @@ from generator.prerender import Prerendered
 from generator.render import environment, yaml_str
 from generator.views import all_aliases, entity_nodes, entity_view, index_view, relations_view, stats
 from graph.build import BuildResult
+from graph.model import Document
+from graph.parallel import THRESHOLD as PARALLEL_THRESHOLD
+from graph.parallel import shared_map
 
 
 @dataclass
@@ -61,6 +65,16 @@ class GeneratedSite:
         return self.pages[page] + (pre.html if pre else "")
 
 
+@dataclass(frozen=True)
+class Drawn:
+    """One page drawn (possibly in another process): where it goes and what it says."""
+
+    page: str
+    front_matter: str
+    prerendered: Prerendered
+    missing: tuple[tuple[str, str], ...] = ()
+
+
 def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | None = None,
              previous_positions: dict[str, tuple[float, float]] | None = None,
              vault_files: set[str] | None = None, remember: bool = False) -> GeneratedSite:
@@ -81,23 +95,55 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
                 "map_url": url_rel(page, layout.index("map.md").removesuffix(".md") + ("/" if u else ".html"), u),
                 "root": url_rel(page, "", u).rstrip("/") or ".", "dir_urls": "1" if u else "0"}
 
-    positions = compute_layout(graph, previous_positions) if opts.map else {}
     colors = category_colors(graph)
     search_terms: dict[str, list[str]] = {}
     prerendered: dict[str, Prerendered] = {}
     entity_tpl = env.get_template("entity.html.j2")
-    for node in entity_nodes(graph):
-        kind = graph.nodes[node]["kind"]
-        page = layout.entity(node, kind)
+    lookup: dict[str, str] = {}
+    for doc in result.documents:
+        stem = PurePosixPath(doc.path).with_suffix("").as_posix()
+        for form in (stem, PurePosixPath(stem).name, doc.title):
+            lookup.setdefault(form.casefold(), doc.path)
+    index_page = layout.index(f"{layout.notes_dir}/index.md")
+    existing = vault_files if vault_files is not None else set(texts)
+
+    def entity_page(node: str) -> Drawn:
+        page = layout.entity(node, graph.nodes[node]["kind"])
         view = entity_view(graph, node, layout, colors)
 
         def u(href: str, page: str = page) -> str:
             return href_url(page, href, opts.use_directory_urls)
 
         body = entity_tpl.render(e=view, u=u, slug=heading_slug, **urls(page))
-        prerendered[page] = Prerendered.of(body)
-        pages[page] = f"---\ntitle: {yaml_str(view['name'])}\n---\n"
-        search_terms[page] = [str(graph.nodes[node]["name"]), *all_aliases(graph.nodes[node])]
+        return Drawn(page, f"---\ntitle: {yaml_str(view['name'])}\n---\n", Prerendered.of(body))
+
+    def note_page(doc: Document) -> Drawn:
+        page = layout.note(doc.path)
+        if page == index_page:
+            page = layout.index(f"{layout.notes_dir}/index-note.md")
+        missing: list[tuple[str, str]] = []
+        note = render_note(doc, texts.get(doc.path, ""), graph, layout, lookup, existing, missing, page,
+                           opts.use_directory_urls)
+        html = note_html(note.body, page, opts.use_directory_urls, remember, note.marks)
+        return Drawn(page, note.front_matter, Prerendered.of(html), tuple(missing))
+
+    # the map's layout and the pages of entities and notes, on every core for a large vault
+    nodes = entity_nodes(graph)
+    docs = result.documents
+
+    def job(i: int) -> Drawn | dict[str, tuple[float, float]]:
+        if i == 0:
+            return compute_layout(graph, previous_positions) if opts.map else {}
+        return entity_page(nodes[i - 1]) if i <= len(nodes) else note_page(docs[i - 1 - len(nodes)])
+
+    done = shared_map(job, 1 + len(nodes) + len(docs), PARALLEL_THRESHOLD)
+    positions = cast(dict[str, tuple[float, float]], done[0])
+    entity_drawn = cast(list[Drawn], done[1:1 + len(nodes)])
+    note_drawn = cast(list[Drawn], done[1 + len(nodes):])
+    for node, d in zip(nodes, entity_drawn, strict=True):
+        prerendered[d.page] = d.prerendered
+        pages[d.page] = d.front_matter
+        search_terms[d.page] = [str(graph.nodes[node]["name"]), *all_aliases(graph.nodes[node])]
 
     for kind, name, title, intro in (
             ("service", "services/index.md", "サービス", "カテゴリ別の AWS サービス一覧です。"),
@@ -109,26 +155,14 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
     page = layout.index("relations.md")
     pages[page] = env.get_template("relations.md.j2").render(rows=relations_view(graph, layout, page))
 
-    lookup: dict[str, str] = {}
-    for doc in result.documents:
-        stem = PurePosixPath(doc.path).with_suffix("").as_posix()
-        for form in (stem, PurePosixPath(stem).name, doc.title):
-            lookup.setdefault(form.casefold(), doc.path)
     notes = []
     missing: list[tuple[str, str]] = []
-    index_page = layout.index(f"{layout.notes_dir}/index.md")
-    for doc in result.documents:
-        page = layout.note(doc.path)
-        if page == index_page:
-            page = layout.index(f"{layout.notes_dir}/index-note.md")
-        note = render_note(doc, texts.get(doc.path, ""), graph, layout, lookup,
-                           vault_files if vault_files is not None else set(texts), missing, page,
-                           opts.use_directory_urls)
-        pages[page] = note.front_matter
-        prerendered[page] = Prerendered.of(note_html(note.body, page, opts.use_directory_urls, remember,
-                                                     note.marks))
+    for doc, d in zip(docs, note_drawn, strict=True):
+        pages[d.page] = d.front_matter
+        prerendered[d.page] = d.prerendered
+        missing.extend(d.missing)
         nid = "note:" + doc.path
-        notes.append({"title": doc.title, "href": rel(index_page, page), "tags": list(doc.tags),
+        notes.append({"title": doc.title, "href": rel(index_page, d.page), "tags": list(doc.tags),
                       "mentions": sum(1 for *_, k in graph.out_edges(nid, keys=True) if k == "mentions")})
     pages[index_page] = env.get_template("notes_index.md.j2").render(
         notes=sorted(notes, key=lambda n: (n["title"].casefold(), n["href"])))

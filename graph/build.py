@@ -23,7 +23,7 @@ from graph.loading import read_vault
 from graph.matcher import Matcher
 from graph.model import Diagnostic, Document, Evidence, Mention, RawNote, Relation
 from graph.parallel import THRESHOLD as PARALLEL_THRESHOLD
-from graph.parallel import parse_documents
+from graph.parallel import parse_documents, shared_map
 from graph.relations import (
     Context,
     Cues,
@@ -166,9 +166,16 @@ def assemble(docs: list[Document], vocab: Vocabulary) -> BuildResult:
     mentioned = {m.key for m in mentions} | set(heads.values())
 
     # 3. relations
+    # inference reads the notes and the entity table, never changes them: on every core for a
+    # large vault. Explicit relations may create entities and record merges: here, in order.
+    _record_maps(resolver)
+    inferred = shared_map(lambda i: _doc_relations(docs[i], located, heads, exact_heads, resolver, cues),
+                          len(docs), PARALLEL_THRESHOLD)
     relations: list[Relation] = []
-    for doc in docs:
-        relations.extend(_doc_relations(doc, located, heads, exact_heads, resolver, cues, diagnostics))
+    for doc, implied in zip(docs, inferred, strict=True):
+        relations.extend(implied)
+        section_lines = {b.text: b.line for b in doc.blocks if b.kind == "heading"}
+        relations.extend(_explicit(doc, heads, resolver, section_lines, diagnostics))
 
     related = {e for r in relations for e in (r.source, r.target) if e in resolver.table.records}
     mentioned |= related
@@ -396,7 +403,8 @@ def _record_maps(resolver: Resolver) -> tuple[dict[str, str], dict[str, str], di
 
 def _doc_relations(doc: Document, located: dict[tuple[str, int], list[Located]],
                    heads: dict[tuple[str, int], str], exact_heads: set[tuple[str, int]], resolver: Resolver,
-                   cues: Cues, diagnostics: list[Diagnostic]) -> list[Relation]:
+                   cues: Cues) -> list[Relation]:
+    """What one note's sentences, tables and lists imply (not its explicit fields)."""
     out: list[Relation] = []
     section_lines: dict[str, int] = {}
     tables: dict[int, list[tuple[Any, str]]] = defaultdict(list)
@@ -437,9 +445,7 @@ def _doc_relations(doc: Document, located: dict[tuple[str, int], list[Located]],
     for heading, items in comparison.items():
         out.extend(listed_alternatives(items, doc.path, heading))
     out.extend(_sibling_alternatives(doc, heads, exact_heads, records, cues))
-    out = _refine(out, parents, categories, kinds, cues)
-    out.extend(_explicit(doc, heads, resolver, section_lines, diagnostics))
-    return out
+    return _refine(out, parents, categories, kinds, cues)
 
 
 def _sibling_alternatives(doc: Document, heads: dict[tuple[str, int], str], exact_heads: set[tuple[str, int]],
@@ -575,8 +581,11 @@ def _explicit(doc: Document, heads: dict[tuple[str, int], str], resolver: Resolv
               section_lines: dict[str, int], diagnostics: list[Diagnostic]) -> list[Relation]:
     """Front matter ``relations:`` and inline ``uses:: [[X]]`` fields; they beat inference."""
     out: list[Relation] = []
-    subject = resolver.resolve(doc.title, doc.path, 1, None)
     rels = doc.front_matter.get("relations")
+    fields = [b for b in doc.blocks if b.kind in ("bullet", "paragraph") and "::" in b.raw]
+    if not isinstance(rels, dict) and not fields:
+        return out
+    subject = resolver.resolve(doc.title, doc.path, 1, None)
     if isinstance(rels, dict):
         if subject is None:
             subject = resolver.resolve(doc.title, doc.path, 1, "concept")
@@ -591,9 +600,7 @@ def _explicit(doc: Document, heads: dict[tuple[str, int], str], resolver: Resolv
                 if subject and tid and subject != tid:
                     out.append(Relation(subject, tid, str(rel), Evidence(doc.path, 1, quote(
                         f"relations: {rel}: {target}"), "front-matter")))
-    for block in doc.blocks:
-        if block.kind not in ("bullet", "paragraph") or "::" not in block.raw:
-            continue
+    for block in fields:
         for m in INLINE_FIELD.finditer(block.raw):
             src = None
             for title in reversed(block.section):

@@ -10,12 +10,13 @@ results come back in input order and each call is a pure function of its note.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from graph.document import parse_document
 from graph.model import Document, RawNote
@@ -58,3 +59,59 @@ def map_in_order(func: Callable[[T], R], items: Sequence[T], threshold: int = TH
 def parse_documents(notes: Sequence[RawNote], threshold: int = THRESHOLD, workers: int | None = None) -> list[Document]:
     """:func:`graph.document.parse_document` of every note, on all cores for large vaults."""
     return map_in_order(parse_document, notes, threshold, workers)
+
+
+def can_fork() -> bool:
+    """Forking is safe only while this process has one thread (``mkdocs serve`` adds a
+    file watcher; a lock held by it at fork time would never be released in the child)."""
+    return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+
+
+def shared_map(func: Callable[[int], R], n: int, threshold: int = THRESHOLD, workers: int | None = None) -> list[R]:
+    """``[func(i) for i in range(n)]``, this process and forked children taking chunks of
+    indices from one shared counter until none are left.
+
+    Unlike :func:`map_in_order`, ``func`` may be a closure over large in-memory state (a
+    whole vault's mentions, the graph): forked children inherit it instead of receiving
+    it pickled, and only results travel back. This process works too, so one extra
+    process is enough on two cores, and taking chunks as they come keeps both busy when
+    items cost very different amounts (a map layout next to single pages). ``func`` must
+    be pure, so the list is the same whichever process computed each element; what a
+    failed child did not send back is computed here.
+    """
+    n_parts = min(workers or cpu_count(), n)
+    if n <= threshold or n_parts <= 1 or not can_fork():
+        return [func(i) for i in range(n)]
+    ctx = multiprocessing.get_context("fork")
+    counter = ctx.Value("q", 0)
+    chunk = max(1, n // (n_parts * 16))
+
+    def work() -> list[tuple[int, R]]:
+        done: list[tuple[int, R]] = []
+        while True:
+            with counter.get_lock():
+                lo = counter.value
+                counter.value = lo + chunk
+            if lo >= n:
+                return done
+            done.extend((i, func(i)) for i in range(lo, min(n, lo + chunk)))
+
+    children = []
+    for _ in range(n_parts - 1):
+        reader, writer = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_child, args=(work, writer), daemon=True)
+        proc.start()
+        writer.close()
+        children.append((reader, proc))
+    results: dict[int, R] = dict(work())
+    for reader, proc in children:
+        with contextlib.suppress(EOFError, OSError):  # a failed child: its share is done below
+            results.update(reader.recv())
+        reader.close()
+        proc.join()
+    return [results[i] if i in results else func(i) for i in range(n)]
+
+
+def _child(work: Callable[[], object], conn: Any) -> None:
+    conn.send(work())
+    conn.close()

@@ -1,12 +1,20 @@
-"""graph.parallel: the pool gives the same documents, in input order, as the plain loop."""
+"""graph.parallel: the pool and the forked children give the same results, in input order, as the plain loop."""
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
+import pytest
+from networkx.readwrite import node_link_data
+
+from generator import build_site, pipeline
+from graph.build import build_from_notes
 from graph.document import parse_document
 from graph.loading import read_vault
-from graph.parallel import map_in_order, parse_documents
+from graph.parallel import map_in_order, parse_documents, shared_map
+from graph.vocabulary import load_vocabulary
 
 
 def square(x: int) -> int:
@@ -28,3 +36,59 @@ def test_parsed_documents_equal_the_serial_parse(examples_dir: Path) -> None:
     notes = read_vault(examples_dir)
     assert len(notes) > 2
     assert parse_documents(notes, threshold=0, workers=2) == [parse_document(n) for n in notes]
+
+
+def test_shared_map_sees_in_memory_state_and_keeps_order() -> None:
+    state = {i: str(i) * 3 for i in range(2000)}  # a closure: never pickled, inherited by the fork
+    assert shared_map(lambda i: state[i], 2000, threshold=10, workers=2) == [state[i] for i in range(2000)]
+
+
+def test_shared_map_computes_a_failed_childs_share_itself() -> None:
+    parent = os.getpid()
+
+    def only_here(i: int) -> int:
+        if os.getpid() != parent:
+            raise RuntimeError("a child that fails")
+        return i * 2
+
+    assert shared_map(only_here, 500, threshold=10, workers=2) == [i * 2 for i in range(500)]
+
+
+def test_shared_map_stays_in_process_when_short_or_single_core() -> None:
+    pids: set[int] = set()
+
+    def where(i: int) -> int:
+        pids.add(os.getpid())
+        return i
+
+    assert shared_map(where, 50, threshold=100) == list(range(50))
+    assert shared_map(where, 500, threshold=10, workers=1) == list(range(500))
+    assert pids == {os.getpid()}
+
+
+def _export(notes: Path) -> str:
+    result = build_from_notes(read_vault(notes), load_vocabulary())
+    return json.dumps(node_link_data(result.graph), ensure_ascii=False, sort_keys=True, default=str)
+
+
+def test_graph_and_pages_are_the_same_on_one_core_and_on_all(seeds_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Relations are read and pages drawn on every core for a large vault; the seeds, forced
+    through the same path, give the same graph and the same pages as the plain loop."""
+    import generator.site
+    import graph.build
+    import graph.parallel
+
+    serial_graph = _export(seeds_dir)
+    serial_site = build_site(seeds_dir).site
+    monkeypatch.setattr(graph.build, "PARALLEL_THRESHOLD", 0)
+    monkeypatch.setattr(generator.site, "PARALLEL_THRESHOLD", 0)
+    monkeypatch.setattr(graph.parallel, "cpu_count", lambda: 2)
+    forked: list[bool] = []
+    can_fork = graph.parallel.can_fork
+    monkeypatch.setattr(graph.parallel, "can_fork", lambda: forked.append(can_fork()) or forked[-1])
+    pipeline._CACHES.clear()
+    assert _export(seeds_dir) == serial_graph
+    parallel_site = build_site(seeds_dir).site
+    assert parallel_site.digest() == serial_site.digest()
+    assert parallel_site.assets == serial_site.assets
+    assert forked and all(forked), "the parallel path was not taken"
