@@ -62,9 +62,13 @@ def quote(text: str) -> str:
     return text if len(text) <= QUOTE_MAX else text[: QUOTE_MAX - 1] + "…"
 
 
+SENTENCE_END = re.compile(r"[。！？!?]|\.(?=\s|$)|\s{2,}")
+INSTEAD = re.compile(r"instead of|rather than|than", re.I)
+
+
 def _sentences_with_offsets(text: str) -> Iterator[tuple[int, int]]:
     start = 0
-    for m in re.finditer(r"[。！？!?]|\.(?=\s|$)|\s{2,}", text):
+    for m in SENTENCE_END.finditer(text):
         yield start, m.end()
         start = m.end()
     if start < len(text):
@@ -82,6 +86,8 @@ class Cues:
         self.subject_particles = sorted(parts.get("subject", []), key=len, reverse=True)
         self.object_particles = sorted(parts.get("object", []), key=len, reverse=True)
         self.arrows: list[str] = list(data.get("arrows", ["→"]))
+        self.arrow = re.compile("|".join(re.escape(a) for a in self.arrows))
+        self.arrow_split = re.compile(f"({self.arrow.pattern})")
         self.comparison_headings: list[str] = list(data.get("comparison_headings", []))
         self.option_headers: list[str] = list(data.get("option_headers", []))
         self.descriptors: tuple[str, ...] = tuple(data.get("descriptors", []))
@@ -223,14 +229,14 @@ def cue_relations(block: Block, mentions: list[Located], ctx: Context, cues: Cue
         for cue_start, cue_end, rel in found:
             if cue_start < prev_end:
                 continue
-            english = bool(re.match(r"[A-Za-z]", text[cue_start:cue_start + 1]))
+            english = text[cue_start:cue_start + 1].isascii() and text[cue_start:cue_start + 1].isalpha()
             seg = [(i, g) for i, g in enumerate(groups) if prev_end <= g.start and g.end <= cue_start]
             if english:
                 before = [g for g in groups if g.end <= cue_start]
                 after = [g for g in groups if g.start >= cue_end]
                 src = before[-1].entities[-1] if before else topic
                 en_objs = list(after[0].entities) if after and after[0].start - cue_end <= 40 else []
-                if after and re.search(r"instead of|rather than|than", text[cue_end:after[0].start], re.I):
+                if after and INSTEAD.search(text[cue_end:after[0].start]):
                     en_objs = []
                 out.extend(_edges([src] if src else [], en_objs, rel, ctx, block, written, "cue-en"))
                 prev_end = cue_end
@@ -396,13 +402,12 @@ def flow_relations(block: Block, mentions: list[Located], ctx: Context, cues: Cu
     ("parquet変換") are passed over; a long one ends the chain.
     """
     text = block.text
-    pattern = "|".join(re.escape(a) for a in cues.arrows)
-    if not re.search(pattern, text):
+    if not cues.arrow.search(text):
         return []
     steps: list[str | None] = []
     pos = 0
-    for part in re.split(f"({pattern})", text):
-        if re.fullmatch(pattern, part):
+    for part in cues.arrow_split.split(text):
+        if cues.arrow.fullmatch(part):
             pos += len(part)
             continue
         inside = [m for m in mentions if pos <= m.start < pos + len(part)]
