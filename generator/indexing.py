@@ -8,12 +8,21 @@ on a 1,000-note vault indexing took 6-7 s, most of it on ``<a>`` tags whose text
 the index keeps. Handing the parser the same HTML with inline tags removed (and the
 headings' permalink symbol, which it skips anyway) gives the same entries in about half
 the time. The page itself is untouched: only the indexer's view of it is lean.
+
+For the pages we generate, the sections are even found ahead of time, on every core,
+where the page is drawn (:func:`index_sections`); when Material indexes the page, a
+digest shows whether its HTML is still what was parsed (another plugin may have changed
+it), and only then are the sections taken instead of parsing again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 # inline tags the indexer neither keeps nor needs for structure (headings are never inside them)
@@ -33,28 +42,78 @@ def lean(html: str) -> str:
     return INLINE.sub("", html)
 
 
-def feed_lean_html(config: Any) -> None:
-    """Make the search plugin index each page's :func:`lean` HTML (call in ``on_pre_build``,
-    after every plugin's ``on_config`` created its index)."""
+@dataclass(frozen=True)
+class Indexed:
+    """A page's search sections, found by Material's own parser before the page is built."""
+
+    digest: bytes
+    sections: tuple[tuple[str | None, str, str], ...]  # (id, title HTML, text HTML)
+
+
+def _digest(thin: str) -> bytes:
+    return hashlib.blake2b(thin.encode("utf-8"), digest_size=16).digest()
+
+
+def index_sections(html: str) -> Indexed:
+    """What Material's search parser makes of ``html`` (its :func:`lean` form)."""
+    from material.plugins.search.plugin import Parser  # type: ignore[import-untyped]
+
+    thin = lean(html)
+    parser = Parser()
+    parser.feed(thin)
+    parser.close()
+    return Indexed(_digest(thin), tuple((s.id, "".join(s.title), "".join(s.text))
+                                        for s in parser.data if not s.is_excluded()))
+
+
+def uses_material_search(config: Any) -> bool:
+    """Whether Material's search plugin indexes this site (the one :func:`index_sections` imitates)."""
+    return any(type(p).__module__.startswith("material.plugins.search") and p.config.get("enabled", True)
+               for p in config.plugins.values())
+
+
+def feed_lean_html(config: Any, precomputed: Callable[[str], Indexed | None] | None = None) -> Counter[str]:
+    """Make the search plugin index each page's :func:`lean` HTML, or take the sections
+    found ahead of time (``precomputed`` by page path) when the HTML is unchanged. Call in
+    ``on_pre_build``, after every plugin's ``on_config`` created its index. Returns how
+    many pages were indexed each way ("ahead", "parsed"), counted as the build goes."""
+    counts: Counter[str] = Counter()
     for plugin in config.plugins.values():
         index = getattr(plugin, "search_index", None)
         add = getattr(index, "add_entry_from_context", None)
-        if index is None or add is None or getattr(add, "kgsite_lean", False):
+        if index is None or add is None:
             continue
-        index.add_entry_from_context = _lean_adder(add)
+        add = getattr(add, "kgsite_wrapped", add)
+        material = type(plugin).__module__.startswith("material.plugins.search")
+        index.add_entry_from_context = _lean_adder(index, add, precomputed if material else None, counts)
+    return counts
 
 
-def _lean_adder(add: Callable[[Any], None]) -> Callable[[Any], None]:
+def _lean_adder(index: Any, add: Callable[[Any], None],
+                precomputed: Callable[[str], Indexed | None] | None, counts: Counter[str]) -> Callable[[Any], None]:
     def add_lean(page: Any) -> None:
         full = page.content
         if not isinstance(full, str):
             add(page)
             return
-        page.content = lean(full)
+        thin = lean(full)
+        known = precomputed(page.file.src_uri) if precomputed is not None else None
+        if known is not None and known.digest == _digest(thin):
+            counts["ahead"] += 1
+            if (page.meta.get("search") or {}).get("exclude"):
+                return
+            for id_, title, text in known.sections:
+                section = SimpleNamespace(id=id_, title=[title] if title else [], text=[text])
+                index.create_entry_for_section(section, page.toc, page.url, page)
+            return
+        counts["parsed"] += 1
+        page.content = thin
         try:
             add(page)
         finally:
             page.content = full
+
+    add_lean.kgsite_wrapped = add  # type: ignore[attr-defined]
 
     add_lean.kgsite_lean = True  # type: ignore[attr-defined]
     return add_lean

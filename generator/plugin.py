@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,7 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         self.building_pages = False
         self.generated_dests: dict[str, str] = {}
         self.live_pages: list[str] = []
+        self.index_counts: Counter[str] = Counter()
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # While serving, MkDocs builds into a temporary folder: cache in memory only.
@@ -89,13 +91,17 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         return config
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
-        indexing.feed_lean_html(config)
+        self.index_counts = indexing.feed_lean_html(config, self._indexed)
         if self.dirty:
             # Material merges a dirty build's index with the previous one for one page only;
             # generator.incremental merges every page instead
             for plugin in config.plugins.values():
                 if hasattr(plugin, "search_index_prev"):
                     plugin.search_index_prev = None
+
+    def _indexed(self, page: str) -> indexing.Indexed | None:
+        """A generated page's search sections, found as it was drawn (taken once)."""
+        return self.built.site.indexed.pop(page, None) if self.built is not None else None
 
     def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
         # every page was read (tags, titles); from here on only changed pages are built
@@ -113,6 +119,8 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
             log.info(f"kgsite: rebuilt {len(st.rebuilt)} generated pages, kept {kept} pages' search entries")
         if self.built is not None:
             postprocess(site_dir, self.built.site.search_terms, config.use_directory_urls)
+        log.debug(f"kgsite: search sections of {self.index_counts['ahead']} pages found as they were drawn, "
+                  f"{self.index_counts['parsed']} parsed")
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         docs_dir = Path(config.docs_dir).resolve()
@@ -124,6 +132,7 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         self.notes_prefix = (notes_rel or "notes").rstrip("/") + "/"
         vocab = tuple(str(self._base(config) / v) for v in self.config.vocabulary)
         options = SiteOptions(layout=layout, use_directory_urls=config.use_directory_urls,
+                              index_sections=not self.serving and indexing.uses_material_search(config),
                               templates=str(self._base(config) / self.config.templates) if self.config.templates
                               else "", map=self.config.map)
         try:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import cast
 
+from generator.indexing import Indexed, index_sections
 from generator.mapview import (
     category_colors,
     compute_layout,
@@ -38,6 +39,8 @@ class SiteOptions:
     use_directory_urls: bool = True
     templates: str = ""
     map: bool = True
+    #: find each generated page's search sections as it is drawn (Material's search is on)
+    index_sections: bool = False
 
 
 @dataclass
@@ -50,6 +53,8 @@ class GeneratedSite:
     search_terms: dict[str, list[str]] = field(default_factory=dict)
     #: pages whose HTML we rendered ourselves (their ``pages`` entry is front matter only)
     prerendered: dict[str, Prerendered] = field(default_factory=dict)
+    #: their search sections, when :attr:`SiteOptions.index_sections`
+    indexed: dict[str, Indexed] = field(default_factory=dict)
 
     def digest(self) -> str:
         h = hashlib.sha256()
@@ -73,6 +78,7 @@ class Drawn:
     front_matter: str
     prerendered: Prerendered
     missing: tuple[tuple[str, str], ...] = ()
+    indexed: Indexed | None = None
 
 
 def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | None = None,
@@ -115,7 +121,8 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
             return href_url(page, href, opts.use_directory_urls)
 
         body = entity_tpl.render(e=view, u=u, slug=heading_slug, **urls(page))
-        return Drawn(page, f"---\ntitle: {yaml_str(view['name'])}\n---\n", Prerendered.of(body))
+        return Drawn(page, f"---\ntitle: {yaml_str(view['name'])}\n---\n", Prerendered.of(body),
+                     indexed=index_sections(body) if opts.index_sections else None)
 
     def note_page(doc: Document) -> Drawn:
         page = layout.note(doc.path)
@@ -125,7 +132,8 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
         note = render_note(doc, texts.get(doc.path, ""), graph, layout, lookup, existing, missing, page,
                            opts.use_directory_urls)
         html = note_html(note.body, page, opts.use_directory_urls, remember, note.marks)
-        return Drawn(page, note.front_matter, Prerendered.of(html), tuple(missing))
+        return Drawn(page, note.front_matter, Prerendered.of(html), tuple(missing),
+                     index_sections(html) if opts.index_sections else None)
 
     # the map's layout and the pages of entities and notes, on every core for a large vault
     nodes = entity_nodes(graph)
@@ -140,6 +148,7 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
     positions = cast(dict[str, tuple[float, float]], done[0])
     entity_drawn = cast(list[Drawn], done[1:1 + len(nodes)])
     note_drawn = cast(list[Drawn], done[1 + len(nodes):])
+    indexed = {d.page: d.indexed for d in (*entity_drawn, *note_drawn) if d.indexed is not None}
     for node, d in zip(nodes, entity_drawn, strict=True):
         prerendered[d.page] = d.prerendered
         pages[d.page] = d.front_matter
@@ -175,7 +184,7 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
     assets[layout.asset("kgsite.js")] = static_asset("kgsite.js")
     assets[layout.asset("kgsite.css")] = static_asset("kgsite.css")
     assets[layout.asset("kgsite-search.js")] = static_asset("kgsite-search.js")
-    return GeneratedSite(pages, assets, positions, sorted(set(missing)), search_terms, prerendered)
+    return GeneratedSite(pages, assets, positions, sorted(set(missing)), search_terms, prerendered, indexed)
 
 
 def stats_markdown(result: BuildResult) -> str:

@@ -3,6 +3,8 @@ can find must be exactly those of the full page."""
 
 from __future__ import annotations
 
+import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -52,3 +54,40 @@ def test_a_page_that_excludes_parts_from_search_is_indexed_whole() -> None:
     html = '<p>見える <span data-search-exclude>隠す</span></p>'
     assert lean(html) == html
     assert "隠す" not in sections(lean(html))[0][2]
+
+
+def _search_index(notes: Path, site: Path) -> tuple[bytes, str]:
+    from generator.cli import main
+
+    messages: list[str] = []
+    handler = logging.Handler(logging.DEBUG)
+    handler.emit = lambda record: messages.append(record.getMessage())  # type: ignore[method-assign]
+    logger = logging.getLogger("mkdocs.plugins.generator.plugin")
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        assert main(["build", "--notes", str(notes), "--site-dir", str(site), "--quiet"]) == 0
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    counts = next((m for m in messages if "search sections of" in m), "")
+    return (site / "search" / "search_index.json").read_bytes(), counts
+
+
+def test_sections_found_ahead_give_the_index_parsing_gives(seeds_dir: Path, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Generated pages' search sections are found where the page is drawn; the index must be
+    byte for byte the one Material's indexer makes by parsing every page itself."""
+    from generator import indexing
+
+    # the CLI sets both for the MkDocs it runs: undone after this test, for the next ones in this process
+    monkeypatch.setenv("KGSITE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("KGSITE_NOTES", str(seeds_dir))
+    ahead, counts = _search_index(seeds_dir, tmp_path / "a")
+    found = re.search(r"of (\d+) pages found as they were drawn, (\d+) parsed", counts)
+    assert found and int(found.group(1)) > 400, counts
+    monkeypatch.setattr(indexing, "uses_material_search", lambda config: False)
+    parsed, counts = _search_index(seeds_dir, tmp_path / "b")
+    assert re.search(r"of 0 pages found as they were drawn", counts), counts
+    assert ahead == parsed
