@@ -30,7 +30,6 @@ from itertools import chain
 from typing import Any
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 Position = tuple[float, float]
 
@@ -200,6 +199,8 @@ def _relax(xy: np.ndarray, edges: np.ndarray, movable: np.ndarray, steps: int, s
     if few:
         touching = movable[src] | movable[dst]
         src, dst = src[touching], dst[touching]
+    from scipy.spatial import cKDTree  # here: scipy takes about 0.5 s to import
+
     for step in range(steps):
         temperature = start * (1.0 - step / steps) + 0.01
         # near field: exact repulsion k²/d along the pair, for pairs closer than NEAR ideal edge

@@ -12,15 +12,16 @@ from __future__ import annotations
 import math
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
-from pyvis.edge import Edge
-from pyvis.network import Network
 
 from generator.layout import layout
 from generator.paths import Layout
 from generator.render import json_for_html
+
+if TYPE_CHECKING:
+    from pyvis.network import Network
 
 #: Fixed-size shapes with the label beneath: labels drawn inside boxes grow the boxes and
 #: make hundreds of nodes overlap; these keep the overview readable.
@@ -85,6 +86,11 @@ def category_colors(graph: nx.MultiDiGraph) -> dict[str, str]:
 
 
 def build_network(graph: nx.MultiDiGraph, layout: Layout, positions: dict[str, tuple[float, float]]) -> Network:
+    # imported here: pyvis brings IPython (about 0.4 s), paid where the map is drawn (a
+    # worker process, for a large vault), not by every process that imports kgsite
+    from pyvis.edge import Edge
+    from pyvis.network import Network
+
     net = Network(directed=True, cdn_resources="remote")
     colors = category_colors(graph)
     for node in sorted(graph.nodes):

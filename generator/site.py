@@ -139,13 +139,14 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
     nodes = entity_nodes(graph)
     docs = result.documents
 
-    def job(i: int) -> Drawn | dict[str, tuple[float, float]]:
+    def job(i: int) -> Drawn | tuple[dict[str, tuple[float, float]], str]:
         if i == 0:
-            return compute_layout(graph, previous_positions) if opts.map else {}
+            placed = compute_layout(graph, previous_positions) if opts.map else {}
+            return placed, graph_data_js(graph, layout, placed)
         return entity_page(nodes[i - 1]) if i <= len(nodes) else note_page(docs[i - 1 - len(nodes)])
 
     done = shared_map(job, 1 + len(nodes) + len(docs), PARALLEL_THRESHOLD)
-    positions = cast(dict[str, tuple[float, float]], done[0])
+    positions, data_js = cast(tuple[dict[str, tuple[float, float]], str], done[0])
     entity_drawn = cast(list[Drawn], done[1:1 + len(nodes)])
     note_drawn = cast(list[Drawn], done[1 + len(nodes):])
     indexed = {d.page: d.indexed for d in (*entity_drawn, *note_drawn) if d.indexed is not None}
@@ -178,7 +179,7 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
 
     page = layout.index("map.md")
     pages[page] = env.get_template("map.md.j2").render(**urls(page))
-    assets[layout.asset("graph-data.js")] = graph_data_js(graph, layout, positions).encode("utf-8")
+    assets[layout.asset("graph-data.js")] = data_js.encode("utf-8")
     assets[layout.asset("vis-network.min.js")] = vis_network_js()
     assets[layout.asset("vis-network.css")] = vis_network_css()
     assets[layout.asset("kgsite.js")] = static_asset("kgsite.js")
