@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 
 from generator.changes import CHANGES_FILE, SNAPSHOT_FILE, Changes, Snapshot, compare, write_json
 from generator.site import GeneratedSite, SiteOptions, generate
-from graph.build import BuildResult, ParseCache, build_from_notes
+from graph.build import BuildResult, ParseCache, RelationMemo, build_from_notes
 from graph.cache import DiskParseCache, cache_version
 from graph.loading import SKIP_DIRS, load_vault
 from graph.model import Diagnostic, Document
@@ -135,6 +135,11 @@ def build_site(notes_dir: Path, vocabulary: tuple[str, ...] = (), options: SiteO
     the next build; a plain build always starts from
     the seeded layout, so the same notes give the same map.
     """
+    if keep_layout:
+        # serving: the next build re-reads relations only from the notes whose inputs changed
+        cache = _cache(notes_dir, vocabulary, cache_dir)
+        if cache.relations is None:
+            cache.relations = RelationMemo()
     result, texts, reparsed = build_result(notes_dir, vocabulary, exclude, cache_dir)
     key = str(notes_dir.resolve())
     opts = options or SiteOptions()

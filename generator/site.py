@@ -8,6 +8,7 @@ generated files.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import cast
@@ -26,7 +27,15 @@ from generator.notepage import heading_slug, render_note
 from generator.paths import Layout, href_url, rel, url_rel
 from generator.prerender import Prerendered
 from generator.render import environment, yaml_str
-from generator.views import all_aliases, entity_nodes, entity_view, index_view, relations_view, stats
+from generator.views import (
+    all_aliases,
+    entity_nodes,
+    entity_view,
+    index_view,
+    relations_view,
+    stats,
+    typed_neighbours,
+)
 from graph.build import BuildResult
 from graph.model import Document
 from graph.parallel import THRESHOLD as PARALLEL_THRESHOLD
@@ -79,6 +88,25 @@ class Drawn:
     prerendered: Prerendered
     missing: tuple[tuple[str, str], ...] = ()
     indexed: Indexed | None = None
+    #: everything the page was drawn from (kept while serving, see _DRAWN)
+    inputs: object = None
+
+
+_DRAWN: dict[str, tuple[object, Drawn]] = {}
+_SHARED: dict[int, object] = {}
+
+
+def _same_as_before(slot: int, value: object) -> object:
+    """``value``, or the equal one of the last build: the same object, so that comparing
+    each page's inputs stops at it instead of comparing it whole again."""
+    before = _SHARED.get(slot)
+    if before is not None and before == value:
+        return before
+    _SHARED[slot] = value
+    return value
+"""While serving: each page drawn in the last build, with its inputs. An edit changes a
+few notes and the terms they mention; every other page is taken from here instead of
+being drawn again (a view compared as JSON costs a fraction of rendering it)."""
 
 
 def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | None = None,
@@ -102,6 +130,7 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
                 "root": url_rel(page, "", u).rstrip("/") or ".", "dir_urls": "1" if u else "0"}
 
     colors = category_colors(graph)
+    adjacency = typed_neighbours(graph)
     search_terms: dict[str, list[str]] = {}
     prerendered: dict[str, Prerendered] = {}
     entity_tpl = env.get_template("entity.html.j2")
@@ -113,31 +142,56 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
     index_page = layout.index(f"{layout.notes_dir}/index.md")
     existing = vault_files if vault_files is not None else set(texts)
 
+    nodes = entity_nodes(graph)
+    docs = result.documents
+    # while serving, a page whose inputs are all unchanged is not drawn again (see _DRAWN)
+    base: object = None
+    links: object = None
+    if remember:
+        template = env.loader.get_source(env, "entity.html.j2")[0] if env.loader is not None else ""
+        base = _same_as_before(0, (template, opts.use_directory_urls, opts.index_sections))
+        # what wikilinks and links between files resolve against
+        links = _same_as_before(1, (tuple(sorted(lookup.items())), tuple(sorted(existing)),
+                                    tuple(sorted(graph.graph.get("entity_keys", {}).items())),
+                                    tuple((n, graph.nodes[n]["kind"]) for n in nodes)))
+
     def entity_page(node: str) -> Drawn:
         page = layout.entity(node, graph.nodes[node]["kind"])
-        view = entity_view(graph, node, layout, colors)
+        view = entity_view(graph, node, layout, colors, adjacency)
+        inputs = (base, json.dumps(view, sort_keys=True, default=str)) if remember else None
+        kept = _DRAWN.get(page)
+        if inputs is not None and kept is not None and kept[0] == inputs:
+            return kept[1]
 
         def u(href: str, page: str = page) -> str:
             return href_url(page, href, opts.use_directory_urls)
 
         body = entity_tpl.render(e=view, u=u, slug=heading_slug, **urls(page))
         return Drawn(page, f"---\ntitle: {yaml_str(view['name'])}\n---\n", Prerendered.of(body),
-                     indexed=index_sections(body) if opts.index_sections else None)
+                     indexed=index_sections(body) if opts.index_sections else None, inputs=inputs)
 
     def note_page(doc: Document) -> Drawn:
         page = layout.note(doc.path)
         if page == index_page:
             page = layout.index(f"{layout.notes_dir}/index-note.md")
+        text = texts.get(doc.path, "")
+        inputs = None
+        if remember:
+            nid = "note:" + doc.path
+            edges = graph.out_edges(nid, keys=True, data=True) if nid in graph else ()
+            said = tuple((layout.entity(eid, graph.nodes[eid]["kind"]), ev["line"], ev["quote"])
+                         for _, eid, k, data in edges if k == "mentions" for ev in data["evidence"])
+            inputs = (base, text, said, links if ("[[" in text or "](" in text) else None)
+            kept = _DRAWN.get(page)
+            if kept is not None and kept[0] == inputs:
+                return kept[1]
         missing: list[tuple[str, str]] = []
-        note = render_note(doc, texts.get(doc.path, ""), graph, layout, lookup, existing, missing, page,
-                           opts.use_directory_urls)
-        html = note_html(note.body, page, opts.use_directory_urls, remember, note.marks)
+        note = render_note(doc, text, graph, layout, lookup, existing, missing, page, opts.use_directory_urls)
+        html = note_html(note.body, page, opts.use_directory_urls, False, note.marks)
         return Drawn(page, note.front_matter, Prerendered.of(html), tuple(missing),
-                     index_sections(html) if opts.index_sections else None)
+                     index_sections(html) if opts.index_sections else None, inputs)
 
     # the map's layout and the pages of entities and notes, on every core for a large vault
-    nodes = entity_nodes(graph)
-    docs = result.documents
 
     def job(i: int) -> Drawn | tuple[dict[str, tuple[float, float]], str]:
         if i == 0:
@@ -150,6 +204,9 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
     entity_drawn = cast(list[Drawn], done[1:1 + len(nodes)])
     note_drawn = cast(list[Drawn], done[1 + len(nodes):])
     indexed = {d.page: d.indexed for d in (*entity_drawn, *note_drawn) if d.indexed is not None}
+    if remember:
+        _DRAWN.clear()
+        _DRAWN.update((d.page, (d.inputs, d)) for d in (*entity_drawn, *note_drawn) if d.inputs is not None)
     for node, d in zip(nodes, entity_drawn, strict=True):
         prerendered[d.page] = d.prerendered
         pages[d.page] = d.front_matter

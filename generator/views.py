@@ -98,18 +98,29 @@ def page_url(graph: nx.MultiDiGraph, node: str, layout: Layout) -> str:
     return page.removesuffix(".md")
 
 
+def typed_neighbours(graph: nx.MultiDiGraph) -> dict[str, list[str]]:
+    """Every node's neighbours over typed relations, either direction: one pass over the
+    edges for all the local graphs of a build, instead of two edge scans per node visited."""
+    found: dict[str, set[str]] = {}
+    for s, t, k in graph.edges(keys=True):
+        if k in RELATION_ORDER and s != t:
+            found.setdefault(s, set()).add(t)
+            found.setdefault(t, set()).add(s)
+    return {n: sorted(v) for n, v in found.items()}
+
+
 def local_graph(graph: nx.MultiDiGraph, node: str, layout: Layout, colors: dict[str, str],
-                limit: int = LOCAL_LIMIT) -> dict[str, Any]:
+                limit: int = LOCAL_LIMIT, adjacency: dict[str, list[str]] | None = None) -> dict[str, Any]:
     """The neighbourhood (1–2 hops over typed relations) a page draws with the shared vis-network.
 
     Only this small blob goes into the page; the library itself is one shared asset. The
     layout is radial around the page's entity (see :func:`_radial`), not the full map's:
     a zoom into the big map puts the neighbours wherever the whole graph pushed them.
     """
+    adj = adjacency if adjacency is not None else typed_neighbours(graph)
+
     def neighbours(n: str) -> list[str]:
-        found = {t for _, t, k in graph.out_edges(n, keys=True) if k in RELATION_ORDER}
-        found |= {s for s, _, k in graph.in_edges(n, keys=True) if k in RELATION_ORDER}
-        return sorted(found - {n})
+        return adj.get(n, [])
 
     def rank(n: str) -> tuple[int, int, str]:
         # typed relations before vocabulary parts, then the better connected first
@@ -172,7 +183,7 @@ def _radial(hops: dict[str, int], neighbours: Any) -> dict[str, tuple[float, flo
 
 
 def entity_view(graph: nx.MultiDiGraph, node: str, layout: Layout,
-                colors: dict[str, str] | None = None) -> dict[str, Any]:
+                colors: dict[str, str] | None = None, adjacency: dict[str, list[str]] | None = None) -> dict[str, Any]:
     data = graph.nodes[node]
     page = layout.entity(node, data["kind"])
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
@@ -219,7 +230,7 @@ def entity_view(graph: nx.MultiDiGraph, node: str, layout: Layout,
         "vocabulary_definitions": [d for d in definitions if not d["href"] and d["quote"]],
         "relations": relations, "notes": notes,
         "map_href": rel(page, layout.index("map.md")) + "#" + node,
-        "local_json": json_for_html(local_graph(graph, node, layout, colors or {})),
+        "local_json": json_for_html(local_graph(graph, node, layout, colors or {}, adjacency=adjacency)),
     }
 
 

@@ -58,6 +58,8 @@ class ParseCache:
     docs: dict[tuple[str, str], Document] = field(default_factory=dict)
     hits: int = 0
     misses: int = 0
+    #: while serving: each note's inferred relations and everything they were read from
+    relations: RelationMemo | None = None
 
     def parse(self, note: RawNote) -> Document:
         k = (note.path, note.digest)
@@ -85,6 +87,17 @@ class ParseCache:
                 del self.docs[k]
 
 
+@dataclass
+class RelationMemo:
+    """The relations inferred from each note in the last build, with what they were read
+    from: the note (the same parsed object), its mentions and heads, and the parts of the
+    entity table inference reads. An edit while serving re-reads only the notes whose
+    inputs changed (the edited one, and those whose mentions a new term moved)."""
+
+    by_note: dict[str, tuple[Document, tuple[Any, ...], list[Relation]]] = field(default_factory=dict)
+    reused: int = 0
+
+
 @dataclass(frozen=True)
 class BuildResult:
     graph: nx.MultiDiGraph
@@ -107,10 +120,10 @@ def build_from_notes(raw: list[RawNote], vocab: Vocabulary, cache: ParseCache | 
             cache.put(note, doc)
     docs = [cache.parse(n) for n in raw]
     cache.prune((n.path, n.digest) for n in raw)
-    return assemble(docs, vocab)
+    return assemble(docs, vocab, cache.relations)
 
 
-def assemble(docs: list[Document], vocab: Vocabulary) -> BuildResult:
+def assemble(docs: list[Document], vocab: Vocabulary, memo: RelationMemo | None = None) -> BuildResult:
     cues = Cues(vocab.cues)
     resolver = Resolver(vocab)
     diagnostics: list[Diagnostic] = [d for doc in docs for d in doc.diagnostics]
@@ -169,8 +182,7 @@ def assemble(docs: list[Document], vocab: Vocabulary) -> BuildResult:
     # inference reads the notes and the entity table, never changes them: on every core for a
     # large vault. Explicit relations may create entities and record merges: here, in order.
     _record_maps(resolver)
-    inferred = shared_map(lambda i: _doc_relations(docs[i], located, heads, exact_heads, resolver, cues),
-                          len(docs), PARALLEL_THRESHOLD)
+    inferred = _inferred(docs, located, heads, exact_heads, resolver, cues, memo)
     relations: list[Relation] = []
     for doc, implied in zip(docs, inferred, strict=True):
         relations.extend(implied)
@@ -399,6 +411,45 @@ def _record_maps(resolver: Resolver) -> tuple[dict[str, str], dict[str, str], di
                       {e: r.kind for e, r in table.records.items()})
         table.maps_for = len(table.records)
     return table.maps
+
+
+def _inferred(docs: list[Document], located: dict[tuple[str, int], list[Located]],
+              heads: dict[tuple[str, int], str], exact_heads: set[tuple[str, int]], resolver: Resolver,
+              cues: Cues, memo: RelationMemo | None) -> list[list[Relation]]:
+    """Each note's inferred relations: from ``memo`` where nothing they are read from
+    changed, else read afresh (on every core for a large vault)."""
+    keys: list[tuple[Any, ...]] = []
+    if memo is not None:
+        records = resolver.table.records
+        by_note: dict[str, list[tuple[tuple[str, int], str]]] = defaultdict(list)
+        for k, eid in heads.items():
+            by_note[k[0]].append((k, eid))
+        for doc in docs:
+            ms = tuple(tuple(located.get((doc.path, bi), ())) for bi in range(len(doc.blocks)))
+            own = tuple(sorted(by_note.get(doc.path, ())))
+            # the columns a table header names are looked up in the whole entity table
+            columns = tuple(tuple(_column_entities(b, resolver)) for b in doc.blocks if b.kind == "table_header")
+            ents = {m.entity for row in ms for m in row} | {e for _, e in own} | {e for c in columns for e in c}
+            ents |= {records[e].parent for e in ents if e in records and records[e].parent}
+            facts = tuple((e, records[e].kind, records[e].category, records[e].parent) if e in records else (e,)
+                          for e in sorted(ents))
+            keys.append((ms, own, tuple(k for k, _ in own if k in exact_heads), columns, facts))
+    out: list[list[Relation] | None] = [None] * len(docs)
+    if memo is not None:
+        for i, doc in enumerate(docs):
+            kept = memo.by_note.get(doc.path)
+            if kept is not None and kept[0] is doc and kept[1] == keys[i]:
+                out[i] = kept[2]
+        memo.reused = sum(1 for r in out if r is not None)
+    todo = [i for i, r in enumerate(out) if r is None]
+    fresh = shared_map(lambda j: _doc_relations(docs[todo[j]], located, heads, exact_heads, resolver, cues),
+                       len(todo), PARALLEL_THRESHOLD)
+    for i, rels in zip(todo, fresh, strict=True):
+        out[i] = rels
+    done = [r if r is not None else [] for r in out]
+    if memo is not None:
+        memo.by_note = {doc.path: (doc, keys[i], done[i]) for i, doc in enumerate(docs)}
+    return done
 
 
 def _doc_relations(doc: Document, located: dict[tuple[str, int], list[Located]],

@@ -1,0 +1,40 @@
+"""While serving, pages whose inputs did not change are taken from the last build; after
+an edit every page must read exactly as in a fresh build of the edited notes."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator import pipeline, site
+from generator.pipeline import build_site
+
+EDITS = [
+    "\n\nAmazon SageMaker Model Monitor は Amazon CloudWatch にメトリクスを送信する。\n",
+    "\n\n## Amazon Foobar Insight\n\nAmazon Foobar Insight は Amazon S3 にデータを保存する。[[MLA 学習]]\n",
+]
+
+
+def _fresh(vault: Path) -> dict[str, str]:
+    pipeline._CACHES.clear()
+    s = build_site(vault).site
+    return {p: s.text(p) for p in s.pages}
+
+
+@pytest.mark.parametrize("edit", EDITS)
+def test_pages_after_an_edit_read_as_in_a_fresh_build(seeds_dir: Path, tmp_path: Path, edit: str) -> None:
+    vault = tmp_path / "notes"
+    shutil.copytree(seeds_dir, vault)
+    pipeline._CACHES.clear()
+    build_site(vault, keep_layout=True)
+    note = sorted(vault.glob("*.md"))[2]
+    note.write_text(note.read_text(encoding="utf-8") + edit, encoding="utf-8")
+    kept_before = dict(site._DRAWN)
+    after = build_site(vault, keep_layout=True).site
+    served = {p: after.text(p) for p in after.pages}
+    # many pages were taken as they were, not drawn again (a new term touches its neighbours' pages)
+    same_object = sum(1 for p, (_, d) in site._DRAWN.items() if p in kept_before and kept_before[p][1] is d)
+    assert same_object > len(served) // 3
+    assert served == _fresh(vault)

@@ -1,0 +1,54 @@
+"""While serving, each note's inferred relations are kept with what they were read from;
+after an edit the graph must be exactly the one a fresh build of the edited notes gives."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from networkx.readwrite import node_link_data
+
+from graph.build import ParseCache, RelationMemo, build_from_notes
+from graph.loading import read_vault
+from graph.vocabulary import load_vocabulary
+
+
+def _graph(result: object) -> str:
+    return json.dumps(node_link_data(result.graph), ensure_ascii=False, sort_keys=True, default=str)  # type: ignore[attr-defined]
+
+
+EDITS = [
+    # a sentence with a relation between known services
+    "\n\nAmazon SageMaker Model Monitor は Amazon CloudWatch にメトリクスを送信する。\n",
+    # a new term presented by a heading, then used by a sentence
+    "\n\n## Amazon Foobar Insight\n\nAmazon Foobar Insight は Amazon S3 にデータを保存する。\n",
+    # a table comparing two services
+    "\n\n| サービス | 用途 |\n| --- | --- |\n| Amazon Kinesis Data Streams | 取り込み |\n| Amazon SQS | キュー |\n",
+]
+
+
+@pytest.mark.parametrize("edit", EDITS)
+def test_an_edit_gives_the_graph_a_fresh_build_gives(seeds_dir: Path, tmp_path: Path, edit: str) -> None:
+    vault = tmp_path / "notes"
+    shutil.copytree(seeds_dir, vault)
+    vocab = load_vocabulary(())
+    cache = ParseCache(relations=RelationMemo())
+    build_from_notes(read_vault(vault), vocab, cache)
+    note = sorted(vault.glob("*.md"))[1]
+    note.write_text(note.read_text(encoding="utf-8") + edit, encoding="utf-8")
+    remembered = build_from_notes(read_vault(vault), vocab, cache)
+    assert cache.relations is not None
+    assert cache.relations.reused == len(remembered.documents) - 1  # only the edited note was read again
+    fresh = build_from_notes(read_vault(vault), vocab, ParseCache())
+    assert _graph(remembered) == _graph(fresh)
+
+
+def test_an_unchanged_rebuild_reads_no_note_again(seeds_dir: Path) -> None:
+    vocab = load_vocabulary(())
+    cache = ParseCache(relations=RelationMemo())
+    first = build_from_notes(read_vault(seeds_dir), vocab, cache)
+    again = build_from_notes(read_vault(seeds_dir), vocab, cache)
+    assert cache.relations is not None and cache.relations.reused == len(first.documents)
+    assert _graph(first) == _graph(again)
