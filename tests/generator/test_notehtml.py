@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import re
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
@@ -144,3 +145,16 @@ def test_a_note_holding_private_use_characters_keeps_them_and_its_links(tmp_path
     assert "\ue000 \ue001 \ue002" in out
     assert re.search(r'<a href="[^"]*amazon-s3/">Amazon S3</a>', out)
     assert 'id="L3"' in out
+
+
+@pytest.mark.parametrize("index", ["services/index.html", "concepts/index.html", "relations/index.html"])
+def test_index_tables_link_to_pages_that_exist(seeds_site: Path, index: str) -> None:
+    """The index pages are drawn by markdown-it too: every link in their tables must land."""
+    page = seeds_site / index
+    body = article(page)
+    hrefs = re.findall(r'<td><a href="([^"#]+)(?:#[^"]*)?"', body)
+    assert len(hrefs) > 20
+    for href in hrefs:
+        target = (page.parent / unquote(html.unescape(href))).resolve()
+        assert (target / "index.html").is_file() or target.is_file(), href
+    assert "<table>" in body and "<th" in body
