@@ -149,7 +149,9 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
     links: object = None
     if remember:
         template = env.loader.get_source(env, "entity.html.j2")[0] if env.loader is not None else ""
-        base = _same_as_before(0, (template, opts.use_directory_urls, opts.index_sections))
+        # the template, and where the shared assets and the map are (the plugin's prefix)
+        base = _same_as_before(0, (template, opts.use_directory_urls, opts.index_sections,
+                                   tuple(sorted(urls("index.md").items()))))
         # what wikilinks and links between files resolve against
         links = _same_as_before(1, (tuple(sorted(lookup.items())), tuple(sorted(existing)),
                                     tuple(sorted(graph.graph.get("entity_keys", {}).items())),
@@ -192,7 +194,6 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
                      index_sections(html) if opts.index_sections else None, inputs)
 
     # the map's layout and the pages of entities and notes, on every core for a large vault
-
     def job(i: int) -> Drawn | tuple[dict[str, tuple[float, float]], str]:
         if i == 0:
             placed = compute_layout(graph, previous_positions) if opts.map else {}
