@@ -58,6 +58,7 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         self.generated_dests: dict[str, str] = {}
         self.live_pages: list[str] = []
         self.index_counts: Counter[str] = Counter()
+        self.segmented: dict[str, str] = {}  # search texts already cut into words (while serving)
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # While serving, MkDocs builds into a temporary folder: cache in memory only.
@@ -118,7 +119,8 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
             kept = incremental.merge_search_index(st, site_dir / "search" / "search_index.json", self.live_pages)
             log.info(f"kgsite: rebuilt {len(st.rebuilt)} generated pages, kept {kept} pages' search entries")
         if self.built is not None:
-            postprocess(site_dir, self.built.site.search_terms, config.use_directory_urls)
+            postprocess(site_dir, self.built.site.search_terms, config.use_directory_urls,
+                        self.segmented if self.serving else None)
         log.debug(f"kgsite: search sections of {self.index_counts['ahead']} pages found as they were drawn, "
                   f"{self.index_counts['parsed']} parsed")
 

@@ -97,9 +97,20 @@ class SearchReport:
     entity_pages: int
 
 
-def rewrite_index(data: dict[str, Any], entities: Mapping[str, list[str]]) -> dict[str, Any]:
+def rewrite_index(data: dict[str, Any], entities: Mapping[str, list[str]],
+                  memo: dict[str, str] | None = None) -> dict[str, Any]:
     """The rewritten index. ``entities`` maps an entity page's unquoted location to its
-    name and aliases."""
+    name and aliases. ``memo`` (while serving) keeps each text's segmented form: after an
+    edit, all but a few pages' entries are the same as before."""
+
+    def cut(html: str) -> str:
+        if memo is None:
+            return segment_html(html)
+        done = memo.get(html)
+        if done is None:
+            done = memo[html] = segment_html(html)
+        return done
+
     config = dict(data.get("config", {}))
     config["lang"] = ["en"]
     config["separator"] = SEPARATOR
@@ -113,8 +124,8 @@ def rewrite_index(data: dict[str, Any], entities: Mapping[str, list[str]]) -> di
         loc = str(doc.get("location", ""))
         base, _, anchor = unquote(loc).partition("#")
         new = dict(doc)
-        new["title"] = segment_html(str(doc.get("title", "")))
-        new["text"] = segment_html(str(doc.get("text", "")))
+        new["title"] = cut(str(doc.get("title", "")))
+        new["text"] = cut(str(doc.get("text", "")))
         if base in entities:
             if not anchor:
                 new[KG_FIELD] = " ".join(segment(a) for a in entities[base])
@@ -134,13 +145,19 @@ def rewrite_index(data: dict[str, Any], entities: Mapping[str, list[str]]) -> di
     return out
 
 
-def postprocess(site_dir: Path, entity_terms: Mapping[str, list[str]], use_directory_urls: bool) -> SearchReport:
+def postprocess(site_dir: Path, entity_terms: Mapping[str, list[str]], use_directory_urls: bool,
+                memo: dict[str, str] | None = None) -> SearchReport:
     """Rewrite ``search/search_index.json`` in a built site; a site without one is left alone."""
     path = site_dir / "search" / "search_index.json"
     if not path.is_file():
         return SearchReport(0, 0)
     data = json.loads(path.read_text(encoding="utf-8"))
     entities = {page_location(page, use_directory_urls): terms for page, terms in sorted(entity_terms.items())}
-    new = rewrite_index(data, entities)
+    new = rewrite_index(data, entities, memo)
+    if memo is not None:
+        # only what this index holds: the memo never outgrows one index
+        used = {str(d.get(f, "")) for d in data.get("docs", []) for f in ("title", "text")}
+        for k in [k for k in memo if k not in used]:
+            del memo[k]
     path.write_text(json.dumps(new, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     return SearchReport(len(new["docs"]), sum(1 for d in new["docs"] if KG_FIELD in d))

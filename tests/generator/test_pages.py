@@ -171,6 +171,12 @@ def test_rewrite_index_merges_entity_sections_and_keeps_other_pages() -> None:
     assert "早期終了" in out["docs"][0]["text"] and out["docs"][0][KG_FIELD] == "過学習 Overfitting"
     assert out["docs"][1]["text"] == f"<p>過学習を{ZWSP}防ぐ</p>"
     assert out["config"]["pipeline"] == [] and out["config"]["lang"] == ["en"]
+    # while serving, texts cut once are remembered; the index is the same either way
+    memo: dict[str, str] = {}
+    assert rewrite_index(data, {"concepts/過/": ["過学習", "Overfitting"]}, memo) == out
+    assert memo["<p>過学習を防ぐ</p>"] == f"<p>過学習を{ZWSP}防ぐ</p>"
+    memo["<p>過学習を防ぐ</p>"] = "remembered"
+    assert rewrite_index(data, {"concepts/過/": ["過学習", "Overfitting"]}, memo)["docs"][1]["text"] == "remembered"
 
 
 def test_remote_images_become_links() -> None:
