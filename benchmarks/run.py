@@ -393,7 +393,7 @@ def _edit(path: Path, k: int) -> str:
 
 def bench_edit_api(b: Bench, name: str, vault: Path, runs: int) -> None:
     """Time of ``build_site`` after a one-note edit (warm caches) vs a cold ``build_site``."""
-    from generator import notehtml, pipeline
+    from generator import pipeline, site
 
     work = copy_vault(vault, b.out / "work" / f"edit-api-{name}")
     files = note_files(work)
@@ -401,7 +401,8 @@ def bench_edit_api(b: Bench, name: str, vault: Path, runs: int) -> None:
     for k in range(runs):
         pipeline._CACHES.clear()
         pipeline._POSITIONS.clear()
-        notehtml._RENDERED.clear()
+        site._DRAWN.clear()
+        site._SHARED.clear()
         t = time.perf_counter()
         pipeline.build_site(work, keep_layout=True)  # as under serve
         cold.append(time.perf_counter() - t)

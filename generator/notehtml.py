@@ -84,10 +84,6 @@ def note_renderer() -> MarkdownIt:
     return md
 
 
-_RENDERED: dict[tuple[str, tuple[str, ...], str, bool], str] = {}
-_RENDERED_LIMIT = 50_000
-
-
 def put_marks(html: str, marks: tuple[str, ...]) -> str:
     """The tags :class:`generator.notepage.Marks` stood for, put back. Inside a tag (an
     image's alt text, a link title) a placeholder is dropped, never a tag nested in an
@@ -107,22 +103,8 @@ def put_marks(html: str, marks: tuple[str, ...]) -> str:
     return TAG_OR_MARK.sub(repl, html)
 
 
-def note_html(markdown: str, page: str, use_directory_urls: bool, remember: bool = False,
-              marks: tuple[str, ...] = ()) -> str:
+def note_html(markdown: str, page: str, use_directory_urls: bool, marks: tuple[str, ...] = ()) -> str:
     """The body of a note page (front matter already taken off) as HTML; ``marks`` are the
-    tags the body's placeholders stand for (:class:`generator.notepage.Marks`).
-
-    ``remember`` (while serving) keeps it for the life of the process: an edit changes
-    one note's Markdown (and the few whose mentions moved), so the rest are not rendered
-    again. A one-off build does not keep them: at 10,000 notes that is hundreds of MB.
-    """
-    key = (markdown, marks, page, use_directory_urls)
-    out = _RENDERED.get(key)
-    if out is None:
-        out = put_marks(str(note_renderer().render(markdown, {"page": page, "dir_urls": use_directory_urls})),
-                        marks)
-        if remember:
-            if len(_RENDERED) >= _RENDERED_LIMIT:
-                _RENDERED.clear()
-            _RENDERED[key] = out
-    return out
+    tags the body's placeholders stand for (:class:`generator.notepage.Marks`). While
+    serving, unchanged pages are not rendered again at all (``generator.site._DRAWN``)."""
+    return put_marks(str(note_renderer().render(markdown, {"page": page, "dir_urls": use_directory_urls})), marks)

@@ -189,7 +189,7 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
                 return kept[1]
         missing: list[tuple[str, str]] = []
         note = render_note(doc, text, graph, layout, lookup, existing, missing, page, opts.use_directory_urls)
-        html = note_html(note.body, page, opts.use_directory_urls, False, note.marks)
+        html = note_html(note.body, page, opts.use_directory_urls, note.marks)
         return Drawn(page, note.front_matter, Prerendered.of(html), tuple(missing),
                      index_sections(html) if opts.index_sections else None, inputs)
 
