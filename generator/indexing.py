@@ -113,7 +113,5 @@ def _lean_adder(index: Any, add: Callable[[Any], None],
         finally:
             page.content = full
 
-    add_lean.kgsite_wrapped = add  # type: ignore[attr-defined]
-
-    add_lean.kgsite_lean = True  # type: ignore[attr-defined]
+    add_lean.kgsite_wrapped = add  # type: ignore[attr-defined]  # rewrapped, not nested, on the next build
     return add_lean

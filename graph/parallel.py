@@ -49,8 +49,7 @@ def map_in_order(func: Callable[[T], R], items: Sequence[T], threshold: int = TH
         return [func(x) for x in items]
     # fork is cheapest (workers inherit the imported modules) but unsafe once other
     # threads exist (mkdocs serve's watcher); then start clean interpreters instead
-    method = "fork" if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods() \
-        else "spawn"
+    method = "fork" if can_fork() else "spawn"
     chunk = max(1, len(items) // (n_workers * 8))
     with ProcessPoolExecutor(max_workers=n_workers, mp_context=multiprocessing.get_context(method)) as pool:
         return list(pool.map(func, items, chunksize=chunk))
