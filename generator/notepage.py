@@ -66,9 +66,8 @@ class Marks:
         return f"{MARK_OPEN}{len(self.html) - 1}{MARK_MID}"
 
     def link(self, url: str, text: str) -> str:
-        if self.inline:
-            return f'<a href="{url}">{text}</a>'
-        return self.tag(f'<a href="{url}">') + text + MARK_CLOSE
+        # str(): ``text`` may be Markup, which would escape the tag added to it
+        return self.tag(f'<a href="{url}">') + str(text) + ("</a>" if self.inline else MARK_CLOSE)
 
 
 def _link_line(line: str, links: list[tuple[str, str]], marks: Marks) -> str:

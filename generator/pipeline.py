@@ -86,15 +86,20 @@ def link_diagnostics(docs: tuple[Document, ...]) -> list[Diagnostic]:
 
 
 def build_result(notes_dir: Path, vocabulary: tuple[str, ...] = (), exclude: tuple[Path, ...] = (),
-                 cache_dir: Path | None = None) -> tuple[BuildResult, dict[str, str], tuple[str, ...]]:
+                 cache_dir: Path | None = None,
+                 remember_relations: bool = False) -> tuple[BuildResult, dict[str, str], tuple[str, ...]]:
     """Notes to graph, with every diagnostic (skipped files, ambiguous links) included.
 
     Returns the result, the decoded texts by note path, and the notes parsed afresh.
+    ``remember_relations`` (while serving): the next build re-reads relations only from
+    the notes whose inputs changed.
     """
     if not notes_dir.is_dir():
         raise FileNotFoundError(f"notes folder not found: {notes_dir}. Point --notes (or the plugin's "
                                 f"'notes' option) at a folder of Markdown notes.")
     cache = _cache(notes_dir, vocabulary, cache_dir)
+    if remember_relations and cache.relations is None:
+        cache.relations = RelationMemo()
     vault = load_vault(notes_dir, exclude)
     known = set(cache.docs)
     start = len(cache.parsed) if isinstance(cache, DiskParseCache) else 0
@@ -135,12 +140,7 @@ def build_site(notes_dir: Path, vocabulary: tuple[str, ...] = (), options: SiteO
     the next build; a plain build always starts from
     the seeded layout, so the same notes give the same map.
     """
-    if keep_layout:
-        # serving: the next build re-reads relations only from the notes whose inputs changed
-        cache = _cache(notes_dir, vocabulary, cache_dir)
-        if cache.relations is None:
-            cache.relations = RelationMemo()
-    result, texts, reparsed = build_result(notes_dir, vocabulary, exclude, cache_dir)
+    result, texts, reparsed = build_result(notes_dir, vocabulary, exclude, cache_dir, remember_relations=keep_layout)
     key = str(notes_dir.resolve())
     opts = options or SiteOptions()
     entities = [(str(n), str(d["kind"])) for n, d in result.graph.nodes(data=True) if d["kind"] != "note"]
