@@ -43,6 +43,8 @@ class NotePage:
     front_matter: str
     body: str
     marks: tuple[str, ...]
+    #: what ``front_matter`` says, for MkDocs without reading YAML back
+    meta: dict[str, Any]
 
 
 class Marks:
@@ -98,12 +100,12 @@ def _link_line(line: str, links: list[tuple[str, str]], marks: Marks) -> str:
     return "".join(t for _, t in pieces)
 
 
-def _front_matter(doc: Document) -> str:
+def _front_matter(doc: Document) -> tuple[str, dict[str, Any]]:
     # MkDocs themes print the title and tags unescaped (<title>, header, nav): escape here
     meta: dict[str, Any] = {"title": html.escape(doc.title, quote=False)}
     if doc.tags:
         meta["tags"] = [html.escape(t, quote=False) for t in doc.tags]
-    return "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=True) + "---\n"
+    return "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=True) + "---\n", meta
 
 
 MD_LINK_TARGET = re.compile(r"(!?)\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
@@ -196,7 +198,8 @@ def render_note(doc: Document, text: str, graph: nx.MultiDiGraph, layout: Layout
     if doc.body_offset:
         # relations declared in front matter cite line 1: land them at the top of the note
         out.insert(0, marks.tag('<a id="L1" class="kg-line"></a>') + "\n")
-    return NotePage(_front_matter(doc), "\n".join(out).rstrip("\n") + "\n", tuple(marks.html))
+    front, meta = _front_matter(doc)
+    return NotePage(front, "\n".join(out).rstrip("\n") + "\n", tuple(marks.html), meta)
 
 
 def _mentions_for(lineno: int, mentions: dict[int, list[tuple[str, str]]], blocks: dict[int, Any]) -> list[

@@ -24,8 +24,8 @@ from mkdocs.structure.pages import Page
 from generator import incremental, indexing
 from generator.paths import Layout
 from generator.pipeline import Built, build_site
-from generator.prerender import install
-from generator.render import defuse_html, offline_html
+from generator.prerender import install, install_meta
+from generator.render import MemoryBytecode, defuse_html, offline_html
 from generator.search import page_location, postprocess
 from generator.site import SiteOptions, stats_markdown
 from graph.cache import default_cache_dir
@@ -59,6 +59,8 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         self.live_pages: list[str] = []
         self.index_counts: Counter[str] = Counter()
         self.segmented: dict[str, str] = {}  # search texts already cut into words (while serving)
+        self.compiled = MemoryBytecode()  # the theme's templates, compiled once while serving
+        self.content_memo: dict[str, tuple[str, str]] = {}  # page -> its HTML in and out (while serving)
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # While serving, MkDocs builds into a temporary folder: cache in memory only.
@@ -107,6 +109,8 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
     def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
         # every page was read (tags, titles); from here on only changed pages are built
         self.building_pages = True
+        if self.serving:
+            env.bytecode_cache = self.compiled
         return env
 
     @event_priority(-100)  # after the search plugin wrote its index
@@ -212,6 +216,9 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         pre = self.built.site.prerendered.pop(page.file.src_uri, None) if self.built is not None else None
         if pre is not None:
             install(page, pre)
+        said = self.built.site.meta.pop(page.file.src_uri, None) if self.built is not None else None
+        if said is not None:
+            install_meta(page, said)
         return page
 
     @event_priority(-100)
@@ -225,10 +232,16 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
     def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         """No request outside the site: remote images in notes become links; a note's own
         HTML cannot run script."""
-        html = offline_html(html)
+        if self.serving:
+            before = self.content_memo.get(page.file.src_uri)
+            if before is not None and before[0] == html:
+                return before[1]
+        out = offline_html(html)
         if page.file.src_uri.startswith(self.notes_prefix):
-            html = defuse_html(html)
-        return html
+            out = defuse_html(out)
+        if self.serving:
+            self.content_memo[page.file.src_uri] = (html, out)
+        return out
 
     def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         if STATS_MARKER in markdown and self.built is not None:

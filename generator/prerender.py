@@ -11,8 +11,10 @@ hooks, the theme, search indexing.
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from html import escape
 from typing import Any
 
@@ -34,6 +36,12 @@ class Prerendered:
         # repeat an id or nest a link in the sidebar
         return Prerendered(html, tuple((int(m.group(1)), m.group(2), TAG.sub("", m.group(3)).strip())
                                        for m in HEADING.finditer(html)))
+
+    @cached_property
+    def anchor_ids(self) -> frozenset[str]:
+        """Every id a link may point at (found once: while serving, an unchanged page keeps
+        the same object from build to build)."""
+        return frozenset({id_ for _, id_, _ in self.toc} | set(ANCHOR_ID.findall(self.html)))
 
     def toc_tokens(self) -> list[dict[str, Any]]:
         """The nested form Python-Markdown's ``toc`` extension gives MkDocs."""
@@ -61,10 +69,35 @@ def install(page: Any, pre: Prerendered) -> None:
         page.content = with_permalinks(pre.html, toc_config.get("permalink"),
                                        toc_config.get("permalink_title", "Permanent link"))
         page.toc = get_toc(pre.toc_tokens())  # type: ignore[arg-type]
-        page.present_anchor_ids = {id_ for _, id_, _ in pre.toc} | set(ANCHOR_ID.findall(pre.html))
+        page.present_anchor_ids = set(pre.anchor_ids)
 
     page.render = render
 
+
+
+def install_meta(page: Any, said: dict[str, Any]) -> None:
+    """Make ``page.read_source`` take the front matter's values as we wrote them instead of
+    parsing the YAML back (about 0.4 ms a page: a second at 2,500 generated pages, on every
+    build and every rebuild while serving). A plugin that supplies the source itself
+    (``on_page_read_source``) gets MkDocs' own reading."""
+    from mkdocs.utils import meta
+
+    original = page.read_source
+
+    def read_source(config: Any) -> None:
+        source = config.plugins.on_page_read_source(page=page, config=config)
+        if source is not None:
+            page.markdown, page.meta = meta.get_data(source)
+            return
+        text = page.file.content_string
+        m = meta.YAML_RE.match(text)
+        if m is None:  # not the front matter we wrote: read it as MkDocs would
+            page.read_source = original
+            original(config)
+            return
+        page.markdown, page.meta = text[m.end():].lstrip("\n"), copy.deepcopy(said)
+
+    page.read_source = read_source
 
 
 def with_permalinks(html: str, permalink: object, title: str) -> str:

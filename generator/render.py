@@ -13,6 +13,7 @@ import re
 from functools import lru_cache
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
+from jinja2.bccache import Bucket, BytecodeCache
 from markupsafe import Markup, escape
 
 MD_SPECIAL = re.compile(r"([\\`*_\[\]{}<>#|!~])")
@@ -51,6 +52,24 @@ def environment(user_templates: str = "") -> Environment:
     env.filters["md"] = md
     env.filters["yaml"] = yaml_str
     return env
+
+
+class MemoryBytecode(BytecodeCache):
+    """Compiled templates kept for the life of the process, keyed by name and checked
+    against the source: MkDocs makes a new theme environment on every rebuild while
+    serving, and compiling Material's templates again took about half a second each
+    time. A changed template (a theme override) fails the source check and is compiled."""
+
+    def __init__(self) -> None:
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        data = self.store.get(bucket.key)
+        if data is not None:
+            bucket.bytecode_from_string(data)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.store[bucket.key] = bucket.bytecode_to_string()
 
 
 def offline_html(page_html: str) -> str:

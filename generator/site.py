@@ -8,10 +8,11 @@ generated files.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import cast
+from typing import Any, cast
 
 from generator.indexing import Indexed, index_sections
 from generator.mapview import (
@@ -64,6 +65,8 @@ class GeneratedSite:
     prerendered: dict[str, Prerendered] = field(default_factory=dict)
     #: their search sections, when :attr:`SiteOptions.index_sections`
     indexed: dict[str, Indexed] = field(default_factory=dict)
+    #: what the front matter of entity and note pages says (MkDocs need not parse it back)
+    meta: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def digest(self) -> str:
         h = hashlib.sha256()
@@ -90,6 +93,8 @@ class Drawn:
     indexed: Indexed | None = None
     #: everything the page was drawn from (kept while serving, see _DRAWN)
     inputs: object = None
+    #: what ``front_matter`` says
+    meta: dict[str, Any] | None = None
 
 
 _DRAWN: dict[str, tuple[object, Drawn]] = {}
@@ -170,7 +175,8 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
 
         body = entity_tpl.render(e=view, u=u, slug=heading_slug, **urls(page))
         return Drawn(page, f"---\ntitle: {yaml_str(view['name'])}\n---\n", Prerendered.of(body),
-                     indexed=index_sections(body) if opts.index_sections else None, inputs=inputs)
+                     indexed=index_sections(body) if opts.index_sections else None, inputs=inputs,
+                     meta={"title": html.escape(str(view["name"]), quote=False)})
 
     def note_page(doc: Document) -> Drawn:
         page = layout.note(doc.path)
@@ -189,41 +195,55 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
                 return kept[1]
         missing: list[tuple[str, str]] = []
         note = render_note(doc, text, graph, layout, lookup, existing, missing, page, opts.use_directory_urls)
-        html = note_html(note.body, page, opts.use_directory_urls, note.marks)
-        return Drawn(page, note.front_matter, Prerendered.of(html), tuple(missing),
-                     index_sections(html) if opts.index_sections else None, inputs)
+        body = note_html(note.body, page, opts.use_directory_urls, note.marks)
+        return Drawn(page, note.front_matter, Prerendered.of(body), tuple(missing),
+                     index_sections(body) if opts.index_sections else None, inputs, note.meta)
 
-    # the map's layout and the pages of entities and notes, on every core for a large vault
+    tables = (("service", "services/index.md", "サービス", "カテゴリ別の AWS サービス一覧です。"),
+              ("concept", "concepts/index.md", "概念",
+               "カテゴリ別の用語集です。説明は語彙ファイルかノートの定義文から。"),
+              ("relation", "relations.md", "関係一覧", ""))
+
+    def table_page(kind: str, name: str, title: str, intro: str) -> Drawn:
+        page = layout.index(name)
+        if kind == "relation":
+            table = env.get_template("relations.md.j2").render(rows=relations_view(graph, layout, page))
+        else:
+            table = env.get_template("entity_index.md.j2").render(
+                view=index_view(graph, kind, layout, page), title=title, intro=intro)
+        inputs = (base, table) if remember else None
+        kept = _DRAWN.get(page)
+        if inputs is not None and kept is not None and kept[0] == inputs:
+            return kept[1]
+        front, pre = _table_page(table, page, opts.use_directory_urls)
+        return Drawn(page, front, pre, inputs=inputs)
+
+    # the map's layout and every page drawn from the graph, on every core for a large vault
     def job(i: int) -> Drawn | tuple[dict[str, tuple[float, float]], str]:
         if i == 0:
             placed = compute_layout(graph, previous_positions) if opts.map else {}
             return placed, graph_data_js(graph, layout, placed)
-        return entity_page(nodes[i - 1]) if i <= len(nodes) else note_page(docs[i - 1 - len(nodes)])
+        if i <= len(tables):
+            return table_page(*tables[i - 1])
+        i -= 1 + len(tables)
+        return entity_page(nodes[i]) if i < len(nodes) else note_page(docs[i - len(nodes)])
 
-    done = shared_map(job, 1 + len(nodes) + len(docs), PARALLEL_THRESHOLD)
+    done = shared_map(job, 1 + len(tables) + len(nodes) + len(docs), PARALLEL_THRESHOLD)
     positions, data_js = cast(tuple[dict[str, tuple[float, float]], str], done[0])
-    entity_drawn = cast(list[Drawn], done[1:1 + len(nodes)])
-    note_drawn = cast(list[Drawn], done[1 + len(nodes):])
+    table_drawn = cast(list[Drawn], done[1:1 + len(tables)])
+    entity_drawn = cast(list[Drawn], done[1 + len(tables):1 + len(tables) + len(nodes)])
+    note_drawn = cast(list[Drawn], done[1 + len(tables) + len(nodes):])
     indexed = {d.page: d.indexed for d in (*entity_drawn, *note_drawn) if d.indexed is not None}
     if remember:
         _DRAWN.clear()
-        _DRAWN.update((d.page, (d.inputs, d)) for d in (*entity_drawn, *note_drawn) if d.inputs is not None)
+        _DRAWN.update((d.page, (d.inputs, d)) for d in (*table_drawn, *entity_drawn, *note_drawn)
+                      if d.inputs is not None)
     for node, d in zip(nodes, entity_drawn, strict=True):
         prerendered[d.page] = d.prerendered
         pages[d.page] = d.front_matter
         search_terms[d.page] = [str(graph.nodes[node]["name"]), *all_aliases(graph.nodes[node])]
-
-    for kind, name, title, intro in (
-            ("service", "services/index.md", "サービス", "カテゴリ別の AWS サービス一覧です。"),
-            ("concept", "concepts/index.md", "概念",
-             "カテゴリ別の用語集です。説明は語彙ファイルかノートの定義文から。")):
-        page = layout.index(name)
-        table = env.get_template("entity_index.md.j2").render(
-            view=index_view(graph, kind, layout, page), title=title, intro=intro)
-        pages[page], prerendered[page] = _table_page(table, page, opts.use_directory_urls)
-    page = layout.index("relations.md")
-    table = env.get_template("relations.md.j2").render(rows=relations_view(graph, layout, page))
-    pages[page], prerendered[page] = _table_page(table, page, opts.use_directory_urls)
+    for d in table_drawn:
+        pages[d.page], prerendered[d.page] = d.front_matter, d.prerendered
 
     notes = []
     missing: list[tuple[str, str]] = []
@@ -245,7 +265,8 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
     assets[layout.asset("kgsite.js")] = static_asset("kgsite.js")
     assets[layout.asset("kgsite.css")] = static_asset("kgsite.css")
     assets[layout.asset("kgsite-search.js")] = static_asset("kgsite-search.js")
-    return GeneratedSite(pages, assets, positions, sorted(set(missing)), search_terms, prerendered, indexed)
+    meta = {d.page: d.meta for d in (*entity_drawn, *note_drawn) if d.meta is not None}
+    return GeneratedSite(pages, assets, positions, sorted(set(missing)), search_terms, prerendered, indexed, meta)
 
 
 def _table_page(markdown: str, page: str, use_directory_urls: bool) -> tuple[str, Prerendered]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
@@ -23,7 +23,7 @@ from graph.loading import read_vault
 from graph.matcher import Matcher
 from graph.model import Diagnostic, Document, Evidence, Mention, RawNote, Relation
 from graph.parallel import THRESHOLD as PARALLEL_THRESHOLD
-from graph.parallel import parse_documents, shared_map
+from graph.parallel import iter_documents, shared_map
 from graph.relations import (
     Context,
     Cues,
@@ -114,19 +114,28 @@ def build_graph(notes_dir: Path, vocabulary: tuple[str, ...] = (), cache: ParseC
 def build_from_notes(raw: list[RawNote], vocab: Vocabulary, cache: ParseCache | None = None) -> BuildResult:
     cache = cache if cache is not None else ParseCache()
     missing = [n for n in raw if not cache.has(n)]
-    if len(missing) > PARALLEL_THRESHOLD:
-        # a large vault's first build: parse on every core, in input order
-        for note, doc in zip(missing, parse_documents(missing), strict=True):
-            cache.put(note, doc)
-    docs = [cache.parse(n) for n in raw]
-    cache.prune((n.path, n.digest) for n in raw)
-    return assemble(docs, vocab, cache.relations)
+    # a large vault's first build parses on every core; the terms each note presents are
+    # read here as its document arrives, while the pool parses the next ones
+    fresh = iter_documents(missing) if len(missing) > PARALLEL_THRESHOLD else None
+
+    def documents() -> Iterator[Document]:
+        for note in raw:
+            if fresh is not None and not cache.has(note):
+                cache.put(note, next(fresh))
+            yield cache.parse(note)
+        if fresh is not None:
+            for _ in fresh:  # pragma: no cover - every parsed note was taken above
+                raise AssertionError("parse pool returned more documents than notes")
+        cache.prune((n.path, n.digest) for n in raw)
+
+    return assemble(documents(), vocab, cache.relations)
 
 
-def assemble(docs: list[Document], vocab: Vocabulary, memo: RelationMemo | None = None) -> BuildResult:
+def assemble(documents: Iterable[Document], vocab: Vocabulary, memo: RelationMemo | None = None) -> BuildResult:
+    """The graph of ``documents``, read in order (they may still be arriving from a parse pool)."""
     cues = Cues(vocab.cues)
     resolver = Resolver(vocab)
-    diagnostics: list[Diagnostic] = [d for doc in docs for d in doc.diagnostics]
+    docs: list[Document] = []
 
     # 1. terms presented by the notes' structure
     heads: dict[tuple[str, int], str] = {}
@@ -134,7 +143,8 @@ def assemble(docs: list[Document], vocab: Vocabulary, memo: RelationMemo | None 
     gate = DiscoveryGate.from_cues(vocab.cues)
     known = _vocabulary_matcher(vocab)
     presented: set[str] = set()
-    for doc in docs:
+    for doc in documents:
+        docs.append(doc)
         resolver.note_context = _lazy_context(doc, known)
         attributes = _attribute_rows(doc, resolver)
         for surface, line, how in candidate_terms(doc, resolver.not_terms, resolver.list_columns):
@@ -147,6 +157,8 @@ def assemble(docs: list[Document], vocab: Vocabulary, memo: RelationMemo | None 
                 heads[(doc.path, line)] = eid
                 if resolver.exact(surface) == eid or resolver.table.surface_to_id.get(surface) == eid:
                     exact_heads.add((doc.path, line))
+
+    diagnostics: list[Diagnostic] = [d for doc in docs for d in doc.diagnostics]
 
     # 2. every mention of every known spelling
     aliases: dict[str, str] = {}

@@ -14,7 +14,7 @@ import contextlib
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
@@ -44,20 +44,45 @@ def map_in_order(func: Callable[[T], R], items: Sequence[T], threshold: int = TH
     result is the same list whichever process computed each element. Falls back to a
     plain loop on one core, for short inputs, or when ``workers`` is 1.
     """
+    return list(iter_in_order(func, items, threshold, workers))
+
+
+def iter_in_order(func: Callable[[T], R], items: Sequence[T], threshold: int = THRESHOLD,
+                  workers: int | None = None) -> Iterator[R]:
+    """:func:`map_in_order` as results arrive: the work is handed to the pool at once, and
+    the caller can use each result (in input order) while the pool computes the next.
+    The pool is shut down when the iterator is exhausted or dropped."""
     n_workers = min(workers or cpu_count(), len(items))
     if len(items) <= threshold or n_workers <= 1:
-        return [func(x) for x in items]
+        return (func(x) for x in items)
     # fork is cheapest (workers inherit the imported modules) but unsafe once other
     # threads exist (mkdocs serve's watcher); then start clean interpreters instead
     method = "fork" if can_fork() else "spawn"
     chunk = max(1, len(items) // (n_workers * 8))
-    with ProcessPoolExecutor(max_workers=n_workers, mp_context=multiprocessing.get_context(method)) as pool:
-        return list(pool.map(func, items, chunksize=chunk))
+    pool = ProcessPoolExecutor(max_workers=n_workers, mp_context=multiprocessing.get_context(method))
+    try:
+        results = pool.map(func, items, chunksize=chunk)
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+
+    def arriving() -> Iterator[R]:
+        try:
+            yield from results
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+    return arriving()
 
 
 def parse_documents(notes: Sequence[RawNote], threshold: int = THRESHOLD, workers: int | None = None) -> list[Document]:
     """:func:`graph.document.parse_document` of every note, on all cores for large vaults."""
     return map_in_order(parse_document, notes, threshold, workers)
+
+
+def iter_documents(notes: Sequence[RawNote], threshold: int = THRESHOLD,
+                   workers: int | None = None) -> Iterator[Document]:
+    """:func:`parse_documents` as they arrive, in input order."""
+    return iter_in_order(parse_document, notes, threshold, workers)
 
 
 def can_fork() -> bool:
