@@ -96,6 +96,8 @@ class RelationMemo:
 
     by_note: dict[str, tuple[Document, tuple[Any, ...], list[Relation]]] = field(default_factory=dict)
     reused: int = 0
+    #: each note's candidate terms (a function of the note and the vocabulary's cue lists)
+    candidates: dict[str, tuple[Document, tuple[Any, ...], list[tuple[str, int, str]]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -147,7 +149,7 @@ def assemble(documents: Iterable[Document], vocab: Vocabulary, memo: RelationMem
         docs.append(doc)
         resolver.note_context = _lazy_context(doc, known)
         attributes = _attribute_rows(doc, resolver)
-        for surface, line, how in candidate_terms(doc, resolver.not_terms, resolver.list_columns):
+        for surface, line, how in _candidates(doc, resolver, memo):
             if how == "table-row" and line in attributes:
                 continue
             eid = _resolve_candidate(resolver, surface, doc.path, line, how, known, gate)
@@ -158,6 +160,8 @@ def assemble(documents: Iterable[Document], vocab: Vocabulary, memo: RelationMem
                 if resolver.exact(surface) == eid or resolver.table.surface_to_id.get(surface) == eid:
                     exact_heads.add((doc.path, line))
 
+    if memo is not None:  # notes deleted since the last build
+        memo.candidates = {d.path: memo.candidates[d.path] for d in docs if d.path in memo.candidates}
     diagnostics: list[Diagnostic] = [d for doc in docs for d in doc.diagnostics]
 
     # 2. every mention of every known spelling
@@ -251,6 +255,19 @@ def assemble(documents: Iterable[Document], vocab: Vocabulary, memo: RelationMem
     diagnostics.sort(key=lambda d: (d.note, d.line, d.code, d.message))
     graph.graph["diagnostics"] = [d.__dict__ for d in diagnostics]
     return BuildResult(graph, tuple(docs), tuple(diagnostics))
+
+
+def _candidates(doc: Document, resolver: Resolver, memo: RelationMemo | None) -> list[tuple[str, int, str]]:
+    """:func:`candidate_terms`, kept while serving for the notes an edit did not touch."""
+    if memo is None:
+        return candidate_terms(doc, resolver.not_terms, resolver.list_columns)
+    cues = (tuple(resolver.not_terms), resolver.list_columns)
+    kept = memo.candidates.get(doc.path)
+    if kept is not None and kept[0] is doc and kept[1] == cues:
+        return kept[2]
+    found = candidate_terms(doc, resolver.not_terms, resolver.list_columns)
+    memo.candidates[doc.path] = (doc, cues, found)
+    return found
 
 
 @lru_cache(maxsize=2)

@@ -4,6 +4,8 @@ an edit every page must read exactly as in a fresh build of the edited notes."""
 from __future__ import annotations
 
 import shutil
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,7 +25,20 @@ def _fresh(vault: Path) -> dict[str, str]:
     return {p: s.text(p) for p in s.pages}
 
 
+@pytest.fixture
+def watcher() -> Iterator[None]:
+    """A second thread, as ``kgsite serve`` has (its file watcher): the build stays in one
+    process, so a page taken from the last build is the very same object."""
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait, daemon=True)
+    thread.start()
+    yield
+    stop.set()
+    thread.join()
+
+
 @pytest.mark.parametrize("edit", EDITS)
+@pytest.mark.usefixtures("watcher")
 def test_pages_after_an_edit_read_as_in_a_fresh_build(seeds_dir: Path, tmp_path: Path, edit: str) -> None:
     vault = tmp_path / "notes"
     shutil.copytree(seeds_dir, vault)

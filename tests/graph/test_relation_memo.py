@@ -52,3 +52,18 @@ def test_an_unchanged_rebuild_reads_no_note_again(seeds_dir: Path) -> None:
     again = build_from_notes(read_vault(seeds_dir), vocab, cache)
     assert cache.relations is not None and cache.relations.reused == len(first.documents)
     assert _graph(first) == _graph(again)
+
+
+def test_a_deleted_note_leaves_nothing_behind(seeds_dir: Path, tmp_path: Path) -> None:
+    vault = tmp_path / "notes"
+    shutil.copytree(seeds_dir, vault)
+    vocab = load_vocabulary(())
+    cache = ParseCache(relations=RelationMemo())
+    build_from_notes(read_vault(vault), vocab, cache)
+    gone = sorted(vault.glob("*.md"))[0]
+    gone.unlink()
+    remembered = build_from_notes(read_vault(vault), vocab, cache)
+    assert cache.relations is not None
+    # each remembered reading belongs to a note of this build, parsed as it is now
+    assert {p: c[0] for p, c in cache.relations.candidates.items()} == {d.path: d for d in remembered.documents}
+    assert _graph(remembered) == _graph(build_from_notes(read_vault(vault), vocab, ParseCache()))
