@@ -18,12 +18,14 @@ it), and only then are the sections taken instead of parsing again.
 from __future__ import annotations
 
 import hashlib
+import pickle
 import re
+import zlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 # inline tags the indexer neither keeps nor needs for structure (headings are never inside them)
 INLINE = re.compile(r'<a class="headerlink"[^>]*>[^<]*</a>|</?(?:a|span|strong|em|b|i|mark|del|s|small|abbr|'
@@ -44,10 +46,15 @@ def lean(html: str) -> str:
 
 @dataclass(frozen=True)
 class Indexed:
-    """A page's search sections, found by Material's own parser before the page is built."""
+    """A page's search sections, found by Material's own parser before the page is built
+    (held compressed until then, like :class:`generator.prerender.Prerendered`)."""
 
     digest: bytes
-    sections: tuple[tuple[str | None, str, str], ...]  # (id, title HTML, text HTML)
+    packed: bytes  # zlib of the pickled sections: (id, title HTML, text HTML) each
+
+    @property
+    def sections(self) -> tuple[tuple[str | None, str, str], ...]:
+        return cast(tuple[tuple[str | None, str, str], ...], pickle.loads(zlib.decompress(self.packed)))
 
 
 def _digest(thin: str) -> bytes:
@@ -62,8 +69,8 @@ def index_sections(html: str) -> Indexed:
     parser = Parser()
     parser.feed(thin)
     parser.close()
-    return Indexed(_digest(thin), tuple((s.id, "".join(s.title), "".join(s.text))
-                                        for s in parser.data if not s.is_excluded()))
+    sections = tuple((s.id, "".join(s.title), "".join(s.text)) for s in parser.data if not s.is_excluded())
+    return Indexed(_digest(thin), zlib.compress(pickle.dumps(sections, protocol=5), 1))
 
 
 def uses_material_search(config: Any) -> bool:

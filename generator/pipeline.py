@@ -60,6 +60,14 @@ def _cache(notes_dir: Path, vocabulary: tuple[str, ...], cache_dir: Path | None)
     return cache
 
 
+def forget_parsed() -> None:
+    """Drop the parsed notes held in memory for caches that also keep them on disk (a
+    plain build, once its pages are drawn); the next build in this process reads them back."""
+    for cache in _CACHES.values():
+        if isinstance(cache, DiskParseCache):
+            cache.docs.clear()
+
+
 def link_diagnostics(docs: tuple[Document, ...]) -> list[Diagnostic]:
     """Wikilinks naming a note that exists in several folders (``[[same]]`` with
     ``a/same.md`` and ``b/same.md``): the link goes to the first; say so, and how to choose."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import zlib
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -23,11 +24,11 @@ from mkdocs.structure.pages import Page
 
 from generator import incremental, indexing
 from generator.paths import Layout
-from generator.pipeline import Built, build_site
+from generator.pipeline import Built, build_site, forget_parsed
 from generator.prerender import install, install_meta
 from generator.render import MemoryBytecode, defuse_html, offline_html
-from generator.search import page_location, postprocess
-from generator.site import SiteOptions, stats_markdown
+from generator.search import page_location, postprocess, release_search_index
+from generator.site import GeneratedSite, SiteOptions, stats_markdown
 from graph.cache import default_cache_dir
 from graph.vocabulary import VocabularyError
 
@@ -49,7 +50,11 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
     supports_multiple_instances = False
 
     def __init__(self) -> None:
-        self.built: Built | None = None
+        self.built: Built | None = None  # the whole build while serving; only its site otherwise
+        self.site: GeneratedSite | None = None
+        self.stats = ""  # the figures table for pages that ask for it
+        self.parked: dict[str, bytes] = {}  # our pages' HTML between reading and writing them
+        self.ours: set[str] = set()  # pages whose HTML we rendered (not the theme's Markdown pages)
         self.notes_prefix = "notes/"
         self.notes_dir = Path()
         self.serving = False
@@ -104,7 +109,7 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
 
     def _indexed(self, page: str) -> indexing.Indexed | None:
         """A generated page's search sections, found as it was drawn (taken once)."""
-        return self.built.site.indexed.pop(page, None) if self.built is not None else None
+        return self.site.indexed.pop(page, None) if self.site is not None else None
 
     def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
         # every page was read (tags, titles); from here on only changed pages are built
@@ -122,8 +127,9 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
             incremental.remove_stale(st, self.generated_dests, site_dir)
             kept = incremental.merge_search_index(st, site_dir / "search" / "search_index.json", self.live_pages)
             log.info(f"kgsite: rebuilt {len(st.rebuilt)} generated pages, kept {kept} pages' search entries")
-        if self.built is not None:
-            postprocess(site_dir, self.built.site.search_terms, config.use_directory_urls,
+        if self.site is not None:
+            release_search_index(config)
+            postprocess(site_dir, self.site.search_terms, config.use_directory_urls,
                         self.segmented if self.serving else None)
         log.debug(f"kgsite: search sections of {self.index_counts['ahead']} pages found as they were drawn, "
                   f"{self.index_counts['parsed']} parsed")
@@ -176,6 +182,13 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
             # what the last edit changed, at /kgsite-changes.json of the preview
             report = json.dumps(self.built.changes.to_json(), ensure_ascii=False, indent=1, sort_keys=True)
             files.append(File.generated(config, "kgsite-changes.json", content=report))
+        self.site, self.stats = self.built.site, stats_markdown(self.built.result)
+        self.ours, self.parked = set(), {}
+        if not self.serving:
+            # from here on MkDocs needs the pages only: the graph, the parsed notes and
+            # their texts (most of the memory at 10,000 notes) make room for it
+            self.built = None
+            forget_parsed()
         return files
 
     def _plan_rebuild(self, files: Files, config: MkDocsConfig) -> None:
@@ -213,10 +226,11 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
     def on_pre_page(self, page: Page, /, *, config: MkDocsConfig, files: Files) -> Page:
         """Entity pages arrive as HTML we rendered: MkDocs skips Markdown for them."""
         # taken out of the site: once the page holds its HTML, a second copy is only memory
-        pre = self.built.site.prerendered.pop(page.file.src_uri, None) if self.built is not None else None
+        pre = self.site.prerendered.pop(page.file.src_uri, None) if self.site is not None else None
         if pre is not None:
             install(page, pre)
-        said = self.built.site.meta.pop(page.file.src_uri, None) if self.built is not None else None
+            self.ours.add(page.file.src_uri)
+        said = self.site.meta.pop(page.file.src_uri, None) if self.site is not None else None
         if said is not None:
             install_meta(page, said)
         return page
@@ -225,10 +239,18 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
         """A generated page is written and indexed by now: drop its HTML (at 10,000 notes
         MkDocs would otherwise hold every page's body until the end of the build)."""
-        if self.built is not None and page.file.src_uri in self.built.site.pages:
+        if self.site is not None and page.file.src_uri in self.site.pages:
             page.content = ""
         return output
 
+    @event_priority(100)  # before the search plugin indexes the page
+    def on_page_context(self, context: Any, /, *, page: Page, config: MkDocsConfig, nav: Any) -> Any:
+        parked = self.parked.pop(page.file.src_uri, None)
+        if parked is not None:
+            page.content = zlib.decompress(parked).decode("utf-8")
+        return context
+
+    @event_priority(-100)  # after every other plugin's changes: the HTML is final
     def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         """No request outside the site: remote images in notes become links; a note's own
         HTML cannot run script."""
@@ -241,11 +263,17 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
             out = defuse_html(out)
         if self.serving:
             self.content_memo[page.file.src_uri] = (html, out)
+        elif page.file.src_uri in self.ours:
+            # MkDocs reads every page before it writes the first: until this one is
+            # written (on_page_context), its HTML waits compressed (at 10,000 notes, as
+            # text, hundreds of MB)
+            self.parked[page.file.src_uri] = zlib.compress(out.encode("utf-8"), 1)
+            return ""
         return out
 
     def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
-        if STATS_MARKER in markdown and self.built is not None:
-            return markdown.replace(STATS_MARKER, stats_markdown(self.built.result))
+        if STATS_MARKER in markdown and self.site is not None:
+            return markdown.replace(STATS_MARKER, self.stats)
         return markdown
 
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:

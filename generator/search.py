@@ -145,13 +145,23 @@ def rewrite_index(data: dict[str, Any], entities: Mapping[str, list[str]],
     return out
 
 
+def release_search_index(config: Any) -> None:
+    """Empty the search plugins' in-memory index once it is written (at 10,000 notes it
+    holds every page's text), so that rewriting the file can reuse that memory. Not while
+    serving: Material keeps the index of a dirty build to merge the next one into."""
+    for plugin in config.plugins.values():
+        index: Any = getattr(plugin, "search_index", None)
+        if isinstance(getattr(index, "entries", None), list) and not getattr(plugin, "is_dirty", False):
+            index.entries = []
+
+
 def postprocess(site_dir: Path, entity_terms: Mapping[str, list[str]], use_directory_urls: bool,
                 memo: dict[str, str] | None = None) -> SearchReport:
     """Rewrite ``search/search_index.json`` in a built site; a site without one is left alone."""
     path = site_dir / "search" / "search_index.json"
     if not path.is_file():
         return SearchReport(0, 0)
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data = json.loads(path.read_bytes())
     entities = {page_location(page, use_directory_urls): terms for page, terms in sorted(entity_terms.items())}
     new = rewrite_index(data, entities, memo)
     if memo is not None:
@@ -159,5 +169,6 @@ def postprocess(site_dir: Path, entity_terms: Mapping[str, list[str]], use_direc
         used = {str(d.get(f, "")) for d in data.get("docs", []) for f in ("title", "text")}
         for k in [k for k in memo if k not in used]:
             del memo[k]
-    path.write_text(json.dumps(new, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    del data  # the rewritten index is all that is left to hold
+    path.write_bytes(json.dumps(new, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
     return SearchReport(len(new["docs"]), sum(1 for d in new["docs"] if KG_FIELD in d))

@@ -175,6 +175,7 @@ def assemble(documents: Iterable[Document], vocab: Vocabulary, memo: RelationMem
 
     quiet = frozenset(key(w) for w in vocab.cues.get("no_relation_terms", []))
     mentions: list[Mention] = []
+    spellings: dict[str, str] = {}
     located: dict[tuple[str, int], list[Located]] = {}
     for doc in docs:
         for bi, block in enumerate(doc.blocks):
@@ -187,8 +188,9 @@ def assemble(documents: Iterable[Document], vocab: Vocabulary, memo: RelationMem
                 rec = resolver.table.records.get(hit.entity)
                 if rec is None:
                     continue
-                resolver.table.add_alias(hit.entity, hit.surface)
-                mentions.append(Mention(hit.entity, hit.surface, doc.path, block.line, bi, hit.start, hit.end))
+                surface = spellings.setdefault(hit.surface, hit.surface)  # one string per spelling
+                resolver.table.add_alias(hit.entity, surface)
+                mentions.append(Mention(hit.entity, surface, doc.path, block.line, bi, hit.start, hit.end))
                 if key(rec.name) not in quiet and key(hit.surface) not in quiet:
                     found.append(Located(hit.entity, hit.start, hit.end, rec.kind))
             located[(doc.path, bi)] = found
@@ -757,8 +759,9 @@ def _add_notes(graph: nx.MultiDiGraph, docs: list[Document], mentions: list[Ment
     per_note: dict[tuple[str, str], list[Mention]] = defaultdict(list)
     for m in mentions:
         per_note[(m.note, m.key)].append(m)
+    nids = {doc.path: note_id(doc.path) for doc in docs}  # one string per note, not one per edge
     for (note, eid), ms in sorted(per_note.items()):
-        graph.add_edge(note_id(note), eid, key="mentions", relation="mentions",
+        graph.add_edge(nids[note], eid, key="mentions", relation="mentions",
                        evidence=[{"note": m.note, "line": m.line, "quote": m.surface, "rule": "mention"}
                                  for m in ms])
     return lookup

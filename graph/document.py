@@ -128,6 +128,13 @@ def parse_document(note: RawNote) -> Document:
 def _blocks(tokens: list[Token]) -> list[Block]:
     blocks: list[Block] = []
     section: list[tuple[int, str]] = []
+    shared: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+    def titles(chain: list[tuple[int, str]]) -> tuple[str, ...]:
+        # one tuple for all the blocks of a section (a 10,000-note vault has ~700,000 blocks)
+        t = tuple(s for _, s in chain)
+        return shared.setdefault(t, t)
+
     items: list[str] = []  # texts of the open list items, outermost first
     pending_item = False
     table = -1
@@ -146,7 +153,7 @@ def _blocks(tokens: list[Token]) -> list[Block]:
             while section and section[-1][0] >= level:
                 section.pop()
             line, end = _lines(tok)
-            blocks.append(Block("heading", text, line, end, tuple(s for _, s in section), (), 0, (), level,
+            blocks.append(Block("heading", text, line, end, titles(section), (), 0, (), level,
                                 -1, inline.content))
             section.append((level, text))
             i += 3
@@ -167,7 +174,7 @@ def _blocks(tokens: list[Token]) -> list[Block]:
             line, end = _lines(tok)
             kind: BlockKind = "bullet" if items else ("quote" if quote_depth else "paragraph")
             parents = tuple(p for p in items[:-1] if p) if items else ()
-            blocks.append(Block(kind, text, line, end, tuple(s for _, s in section), parents, len(items), (), 0,
+            blocks.append(Block(kind, text, line, end, titles(section), parents, len(items), (), 0,
                                 -1, inline.content))
             if pending_item and items:
                 items[-1] = text
@@ -176,7 +183,7 @@ def _blocks(tokens: list[Token]) -> list[Block]:
             continue
         elif t in ("fence", "code_block"):
             line, end = _lines(tok)
-            blocks.append(Block("code", tok.content, line, end, tuple(s for _, s in section), (), len(items)))
+            blocks.append(Block("code", tok.content, line, end, titles(section), (), len(items)))
         elif t == "table_open":
             table += 1
         elif t == "thead_open":
@@ -191,7 +198,7 @@ def _blocks(tokens: list[Token]) -> list[Block]:
         elif t == "tr_close":
             cells = tuple(plain_text(c) for c in row)
             kind = "table_header" if in_head else "table_row"
-            blocks.append(Block(kind, " | ".join(cells), row_line[0], row_line[1], tuple(s for _, s in section),
+            blocks.append(Block(kind, " | ".join(cells), row_line[0], row_line[1], titles(section),
                                 (), 0, cells, 0, table, " | ".join(row)))
         i += 1
     return blocks

@@ -44,7 +44,7 @@ class RawNote:
     diagnostics: tuple[Diagnostic, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Block:
     """One unit of a note a reader sees as a whole: a heading, a bullet, a table row...
 
@@ -66,7 +66,7 @@ class Block:
     raw: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WikiLink:
     target: str
     heading: str
@@ -89,7 +89,7 @@ class Document:
     diagnostics: tuple[Diagnostic, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Evidence:
     """Where a fact comes from: the note, the 1-based line, the quote and the rule that fired."""
 
@@ -99,7 +99,7 @@ class Evidence:
     rule: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Mention:
     """A surface string in a note that stands for an entity key."""
 
@@ -112,7 +112,7 @@ class Mention:
     end: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Relation:
     source: str
     target: str

@@ -20,7 +20,7 @@ from graph.textkey import fold_same_length
 QUOTE_MAX = 220
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Located:
     """A mention inside a block's text."""
 
