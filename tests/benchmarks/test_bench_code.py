@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from pathlib import Path
 
 import networkx as nx
@@ -65,3 +66,16 @@ def test_dir_size_counts_bytes_and_pages(tmp_path: Path) -> None:
     (tmp_path / "assets" / "javascripts" / "bundle.js").write_text("1234567")
     (tmp_path / "vis-network.min.js").write_text("12")
     assert dir_size(tmp_path) == (17, 1, 8)
+
+
+def test_tree_memory_counts_pages_shared_by_a_forked_child_once(tmp_path: Path) -> None:
+    from benchmarks.run import run_process
+
+    # 200 MB touched by the parent, then a forked child that only waits: RSS counts the
+    # pages in both processes, PSS splits them between the two
+    code = ("import os, time\nb = bytearray(200 * 2**20)\nfor i in range(0, len(b), 4096): b[i] = 1\n"
+            "pid = os.fork()\ntime.sleep(2.0)\nif pid: os.waitpid(pid, 0)\nelse: os._exit(0)\n")
+    r = run_process([sys.executable, "-c", code], tmp_path)
+    assert r.returncode == 0
+    assert r.tree_rss_mb > 380
+    assert 190 < r.tree_pss_mb < 0.75 * r.tree_rss_mb

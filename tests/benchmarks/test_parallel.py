@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,24 @@ def test_parsed_documents_equal_the_serial_parse(examples_dir: Path) -> None:
     notes = read_vault(examples_dir)
     assert len(notes) > 2
     assert parse_documents(notes, threshold=0, workers=2) == [parse_document(n) for n in notes]
+
+
+@pytest.fixture(autouse=True)
+def roomy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A memory budget the test process always fits (it may hold a lot already)."""
+    monkeypatch.setenv("KGSITE_MEMORY_BUDGET_MB", "100000")
+
+
+def test_shared_map_forks_within_the_memory_budget_and_not_beyond(monkeypatch: pytest.MonkeyPatch) -> None:
+    parent = os.getpid()
+
+    def where(i: int) -> int:
+        time.sleep(0.002)  # long enough for the child to start and take its share
+        return os.getpid()
+
+    assert len(set(shared_map(where, 400, threshold=10, workers=2)) - {parent}) == 1
+    monkeypatch.setenv("KGSITE_MEMORY_BUDGET_MB", "1")  # no copy of this process fits
+    assert set(shared_map(where, 400, threshold=10, workers=2)) == {parent}
 
 
 def test_shared_map_sees_in_memory_state_and_keeps_order() -> None:
@@ -83,6 +102,7 @@ def test_graph_and_pages_are_the_same_on_one_core_and_on_all(seeds_dir: Path, mo
     monkeypatch.setattr(graph.build, "PARALLEL_THRESHOLD", 0)
     monkeypatch.setattr(generator.site, "PARALLEL_THRESHOLD", 0)
     monkeypatch.setattr(graph.parallel, "cpu_count", lambda: 2)
+    monkeypatch.setenv("KGSITE_MEMORY_BUDGET_MB", "100000")  # the test process may hold a lot already
     forked: list[bool] = []
     can_fork = graph.parallel.can_fork
     monkeypatch.setattr(graph.parallel, "can_fork", lambda: forked.append(can_fork()) or forked[-1])
