@@ -145,7 +145,11 @@ def local_graph(graph: nx.MultiDiGraph, node: str, layout: Layout, colors: dict[
                       "x": x, "y": y, "hop": hops[n], "url": page_url(graph, n, layout),
                       "title": f"{d['name']}\n{KIND_LABELS[d['kind']]} · {d.get('category', '')}"})
     edges = []
-    for s, t, k in sorted(graph.subgraph(hops).edges(keys=True)):
+    # the edges among the drawn nodes (what graph.subgraph(hops) holds, read straight from
+    # the adjacency: a subgraph view filters every edge it visits through Python calls)
+    succ = graph.succ
+    among = sorted((s, t, k) for s in hops for t, keyed in succ[s].items() if t in hops for k in keyed)
+    for s, t, k in among:
         if k in RELATION_ORDER:
             style = RELATION_STYLES[k]
             edges.append({"from": s, "to": t, "relation": k, "color": style["color"], "arrows": style["arrows"],

@@ -45,6 +45,9 @@ NOTE_PREFIX = "note:"
 STRUCTURAL = frozenset({"heading", "title", "table-row", "definition-bullet", "term-bullet"})
 EXPLICIT_RELATIONS = ("uses", "monitors", "alternative-to", "part-of")
 INLINE_FIELD = re.compile(r"^\s*[-*]?\s*(?P<rel>uses|monitors|alternative-to|part-of)::\s*(?P<val>.+)$", re.M)
+PUNCTUATION = re.compile(r"[?？︖!！︕。、,]")
+SLASH = re.compile(r"[/／]")
+LATIN = re.compile(r"[A-Za-z]")
 
 
 def note_id(path: str) -> str:
@@ -397,9 +400,9 @@ class DiscoveryGate:
             return False
         if HIRAGANA.search(text) or text.endswith(self.action_suffixes):
             return False
-        if re.search(r"[?？︖!！︕。、,]", text):
+        if PUNCTUATION.search(text):
             return False
-        if re.search(r"[/／]", text) and not text.isascii():
+        if SLASH.search(text) and not text.isascii():
             return False
         if text.isascii():
             words = text.split()
@@ -407,7 +410,7 @@ class DiscoveryGate:
                 return False
             if len(words) == 1 and text.islower():
                 return False
-        elif " " in text.strip() and not re.search(r"[A-Za-z]", text):
+        elif " " in text.strip() and not LATIN.search(text):
             return False
         return True
 

@@ -24,6 +24,7 @@ FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)",
 WIKILINK = re.compile(r"(!?)\[\[([^\[\]|#^]*)(#\^?[^\[\]|]*)?(?:\|([^\[\]]*))?\]\]")
 MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 HTML_TAG = re.compile(r"<[^>]+>")
+LINE_BREAK = re.compile(r"[ \t]*\n[ \t]*")
 EMPHASIS = re.compile(r"(\*\*|__|~~|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*]))")
 BLOCK_ID = re.compile(r"\s\^[A-Za-z0-9-]+\s*$")
 CITATION = re.compile(r"【[^】]*】")
@@ -68,7 +69,7 @@ def plain_text(raw: str) -> str:
     text = text.replace("`", "")
     text = EMPHASIS.sub("", text)
     text = BLOCK_ID.sub("", text)
-    return re.sub(r"[ \t]*\n[ \t]*", " ", text).strip()
+    return LINE_BREAK.sub(" ", text).strip()
 
 
 def bold_terms(raw: str) -> list[str]:

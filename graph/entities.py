@@ -23,6 +23,11 @@ from graph.vocabulary import Term, Vocabulary
 PAREN = re.compile(r"^(?P<a>[^（(]{1,40}?)\s*[（(](?P<b>[^）)]{1,40})[）)]\s*$")
 DEF_BULLET = re.compile(r"^(?P<t>[^:：。、]{1,40}?)\s*[:：]\s*(?P<d>.*)$")
 NUMBERING = re.compile(r"^(?:\d+[.)．]|[①-⑳]|第\d+章|Step\s*\d+[:.]?)\s*")
+CALL_SUFFIX = re.compile(r"\s+`?[A-Za-z_][\w.]*\([^()]*\)`?$")
+FOUR_DIGITS = re.compile(r"\d{4}")
+LOWER = re.compile(r"[a-z]")
+CODE_LIKE = re.compile(r"https?:|[=<>{}|]")
+NAME_LIKE = re.compile(r"[0-9\-]|[A-Z].*[A-Z]|^[A-Z]{2,}")
 SERVICE_PHRASE = re.compile(
     r"(?<![A-Za-z0-9])(?:Amazon|AWS)(?:\s+(?:for|on|in|with|of|and|[A-Z0-9][A-Za-z0-9\-]*)){1,5}")
 HIRAGANA = re.compile(r"[\u3041-\u3096]")
@@ -76,7 +81,7 @@ def term_id(term: Term) -> str:
 def _clean(text: str) -> str:
     text = NUMBERING.sub("", text.strip())
     # 「対数変換 log()」: a function name written after the term is notation, not name
-    text = re.sub(r"\s+`?[A-Za-z_][\w.]*\([^()]*\)`?$", "", text.strip(" *_`#-–—:："))
+    text = CALL_SUFFIX.sub("", text.strip(" *_`#-–—:："))
     return text.strip(" *_`#-–—:：")
 
 
@@ -86,11 +91,11 @@ def looks_like_term(text: str, not_terms: Iterable[str]) -> bool:
         return False
     if any(w in text for w in not_terms):
         return False
-    if re.search(r"\d{4}", text) or text.isdigit():
+    if FOUR_DIGITS.search(text) or text.isdigit():
         return False
-    if re.search(r"[a-z]", text) and len(text.split()) > 6:
+    if LOWER.search(text) and len(text.split()) > 6:
         return False
-    return not re.search(r"https?:|[=<>{}|]", text)
+    return not CODE_LIKE.search(text)
 
 
 def levenshtein(a: str, b: str, limit: int) -> int:
@@ -331,7 +336,7 @@ def _looks_like_name(item: str) -> bool:
     """"U-Net", "DeepLab v3", "Mask R-CNN", "LightGBM": written like a proper name."""
     if not NAME_ITEM.match(item) or len(item) < 2:
         return False
-    return bool(re.search(r"[0-9\-]|[A-Z].*[A-Z]|^[A-Z]{2,}", item[1:] if len(item) > 2 else item))
+    return bool(NAME_LIKE.search(item[1:] if len(item) > 2 else item))
 
 
 def _list_items(b: Block, header: tuple[str, ...], list_columns: tuple[str, ...]) -> list[str]:

@@ -5,10 +5,14 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 
 MAX_SLUG = 80
+NON_WORD = re.compile(r"[^\w]+")
+HYPHENS = re.compile(r"-{2,}")
 
 
+@lru_cache(maxsize=1 << 16)
 def slugify(name: str) -> str:
     """"Amazon SageMaker Model Monitor" -> "amazon-sagemaker-model-monitor"; 過学習 stays 過学習.
 
@@ -22,8 +26,8 @@ def slugify(name: str) -> str:
     # casefolding can leave text that NFKC changes again (e.g. "ǰ"); iterate to a fixed point
     while (again := unicodedata.normalize("NFKC", text).casefold()) != text:
         text = again
-    text = re.sub(r"[^\w]+", "-", text, flags=re.UNICODE).replace("_", "-")
-    text = re.sub(r"-{2,}", "-", text).strip("-")
+    text = NON_WORD.sub("-", text).replace("_", "-")
+    text = HYPHENS.sub("-", text).strip("-")
     text = text[:MAX_SLUG].strip("-")
     if text:
         return text

@@ -14,6 +14,7 @@ from functools import lru_cache
 
 DROP = set(" \t\n\u3000-_・･‐‑–—/()（）[]「」『』:：.,、。'\"’`*")
 PREFIX = re.compile(r"^(amazon|aws)(?=[a-z0-9])")
+VENDOR = re.compile(r"^(amazon|aws)\s", re.I)
 
 
 @lru_cache(maxsize=4096)
@@ -28,7 +29,7 @@ def fold_char(c: str) -> str:
 def key(text: str) -> str:
     """The comparison key of a name (memoised: the resolver asks for the same names millions of times)."""
     folded = "".join(fold_char(c) for c in text.strip())
-    stripped = PREFIX.sub("", folded) if re.match(r"^(amazon|aws)\s", text.strip(), re.I) else folded
+    stripped = PREFIX.sub("", folded) if VENDOR.match(text.strip()) else folded
     return stripped
 
 
