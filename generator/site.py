@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import json
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any, cast
@@ -111,7 +110,7 @@ def _same_as_before(slot: int, value: object) -> object:
     return value
 """While serving: each page drawn in the last build, with its inputs. An edit changes a
 few notes and the terms they mention; every other page is taken from here instead of
-being drawn again (a view compared as JSON costs a fraction of rendering it)."""
+being drawn again (comparing a view costs a fraction of rendering it)."""
 
 
 def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | None = None,
@@ -165,7 +164,7 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
     def entity_page(node: str) -> Drawn:
         page = layout.entity(node, graph.nodes[node]["kind"])
         view = entity_view(graph, node, layout, colors, adjacency)
-        inputs = (base, json.dumps(view, sort_keys=True, default=str)) if remember else None
+        inputs = (base, view) if remember else None  # compared as values: the view is plain data
         kept = _DRAWN.get(page)
         if inputs is not None and kept is not None and kept[0] == inputs:
             return kept[1]
