@@ -11,7 +11,6 @@ results come back in input order and each call is a pure function of its note.
 from __future__ import annotations
 
 import contextlib
-import gc
 import multiprocessing
 import os
 import threading
@@ -151,19 +150,12 @@ def shared_map(func: Callable[[int], R], n: int, threshold: int = THRESHOLD, wor
             done.extend((i, func(i)) for i in range(lo, min(n, lo + chunk)))
 
     children = []
-    # the children's garbage collector must not write into every object they inherit:
-    # each write copies a shared page, and at 10,000 notes the child would end up with its
-    # own copy of most of the graph (frozen objects are left out of collections)
-    gc.freeze()
-    try:
-        for _ in range(n_parts - 1):
-            reader, writer = ctx.Pipe(duplex=False)
-            proc = ctx.Process(target=_child, args=(work, writer), daemon=True)
-            proc.start()
-            writer.close()
-            children.append((reader, proc))
-    finally:
-        gc.unfreeze()
+    for _ in range(n_parts - 1):
+        reader, writer = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_child, args=(work, writer), daemon=True)
+        proc.start()
+        writer.close()
+        children.append((reader, proc))
     results: dict[int, R] = dict(work())
     for reader, proc in children:
         with contextlib.suppress(EOFError, OSError):  # a failed child: its share is done below

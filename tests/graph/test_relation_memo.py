@@ -12,7 +12,7 @@ from networkx.readwrite import node_link_data
 
 from graph.build import ParseCache, RelationMemo, build_from_notes
 from graph.loading import read_vault
-from graph.vocabulary import load_vocabulary
+from graph.vocabulary import Vocabulary, load_vocabulary
 
 
 def _graph(result: object) -> str:
@@ -29,13 +29,19 @@ EDITS = [
 ]
 
 
-@pytest.mark.parametrize("edit", EDITS)
-def test_an_edit_gives_the_graph_a_fresh_build_gives(seeds_dir: Path, tmp_path: Path, edit: str) -> None:
+def _served(seeds: Path, tmp_path: Path) -> tuple[Path, Vocabulary, ParseCache]:
+    """A copy of the seeds built once with a relation memo, as ``kgsite serve`` keeps it."""
     vault = tmp_path / "notes"
-    shutil.copytree(seeds_dir, vault)
+    shutil.copytree(seeds, vault)
     vocab = load_vocabulary(())
     cache = ParseCache(relations=RelationMemo())
     build_from_notes(read_vault(vault), vocab, cache)
+    return vault, vocab, cache
+
+
+@pytest.mark.parametrize("edit", EDITS)
+def test_an_edit_gives_the_graph_a_fresh_build_gives(seeds_dir: Path, tmp_path: Path, edit: str) -> None:
+    vault, vocab, cache = _served(seeds_dir, tmp_path)
     note = sorted(vault.glob("*.md"))[1]
     note.write_text(note.read_text(encoding="utf-8") + edit, encoding="utf-8")
     remembered = build_from_notes(read_vault(vault), vocab, cache)
@@ -55,11 +61,7 @@ def test_an_unchanged_rebuild_reads_no_note_again(seeds_dir: Path) -> None:
 
 
 def test_a_deleted_note_leaves_nothing_behind(seeds_dir: Path, tmp_path: Path) -> None:
-    vault = tmp_path / "notes"
-    shutil.copytree(seeds_dir, vault)
-    vocab = load_vocabulary(())
-    cache = ParseCache(relations=RelationMemo())
-    build_from_notes(read_vault(vault), vocab, cache)
+    vault, vocab, cache = _served(seeds_dir, tmp_path)
     gone = sorted(vault.glob("*.md"))[0]
     gone.unlink()
     remembered = build_from_notes(read_vault(vault), vocab, cache)
