@@ -13,6 +13,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from graph.document import bold_terms
 from graph.model import Ambiguity, Block, Document, Merge
@@ -89,7 +90,7 @@ def looks_like_term(text: str, not_terms: Iterable[str]) -> bool:
     """A short noun phrase, not a sentence or a section label like 「まとめ」."""
     if not text or len(text) > 40 or len(text) < 2:
         return False
-    if any(w in text for w in not_terms):
+    if _any_of(tuple(not_terms)).search(text):
         return False
     if FOUR_DIGITS.search(text) or text.isdigit():
         return False
@@ -98,20 +99,35 @@ def looks_like_term(text: str, not_terms: Iterable[str]) -> bool:
     return not CODE_LIKE.search(text)
 
 
+@lru_cache(maxsize=8)
+def _any_of(words: tuple[str, ...]) -> re.Pattern[str]:
+    """One search for "contains any of these words" (asked for every candidate term)."""
+    return re.compile("|".join(re.escape(w) for w in words) if words else r"(?!)")
+
+
 def levenshtein(a: str, b: str, limit: int) -> int:
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        best = i
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-            best = min(best, cur[j])
+    """The edit distance of ``a`` and ``b`` when it is at most ``limit``, else ``limit + 1``.
+
+    Only the diagonal band ``|i - j| <= limit`` is computed: a path that leaves it already
+    costs more than ``limit``."""
+    la, lb = len(a), len(b)
+    over = limit + 1
+    if abs(la - lb) > limit:
+        return over
+    prev = [j if j <= limit else over for j in range(lb + 1)]
+    for i in range(1, la + 1):
+        cur = [over] * (lb + 1)
+        cur[0] = i if i <= limit else over
+        best = cur[0]
+        ca = a[i - 1]
+        for j in range(max(1, i - limit), min(lb, i + limit) + 1):
+            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != b[j - 1]), over)
+            cur[j] = v
+            best = min(best, v)
         if best > limit:
-            return limit + 1
+            return over
         prev = cur
-    return prev[-1]
+    return prev[lb]
 
 
 class Resolver:

@@ -103,3 +103,28 @@ def test_pages_are_unique_and_never_escape_the_site(paths: list[str], ids: list[
     again = Layout().with_pages(list(reversed(paths)), [(i, "concept") for i in reversed(ids)])
     assert [again.note(p) for p in paths] == [layout.note(p) for p in paths]
     assert note_page("../../etc/passwd.md").startswith("notes/")
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """The textbook dynamic programme, whole table: what the banded one must agree with."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+@given(st.text(alphabet="abcxyz-", max_size=14), st.text(alphabet="abcxyz-", max_size=14), st.integers(0, 3))
+def test_banded_edit_distance_is_exact_up_to_its_limit(a: str, b: str, limit: int) -> None:
+    from graph.entities import levenshtein
+
+    assert levenshtein(a, b, limit) == min(_edit_distance(a, b), limit + 1)
+
+
+@given(st.text(max_size=30), st.lists(st.text(max_size=4), max_size=6))
+def test_not_term_words_are_found_as_substrings(text: str, words: list[str]) -> None:
+    from graph.entities import _any_of
+
+    assert bool(_any_of(tuple(words)).search(text)) == any(w in text for w in words)
