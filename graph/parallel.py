@@ -36,22 +36,16 @@ def cpu_count() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def map_in_order(func: Callable[[T], R], items: Sequence[T], threshold: int = THRESHOLD,
-                 workers: int | None = None) -> list[R]:
-    """``[func(x) for x in items]``, in a process pool when ``items`` is longer than ``threshold``.
-
-    ``func`` must be a module-level function (it is pickled by name) and pure: the
-    result is the same list whichever process computed each element. Falls back to a
-    plain loop on one core, for short inputs, or when ``workers`` is 1.
-    """
-    return list(iter_in_order(func, items, threshold, workers))
-
-
 def iter_in_order(func: Callable[[T], R], items: Sequence[T], threshold: int = THRESHOLD,
                   workers: int | None = None) -> Iterator[R]:
-    """:func:`map_in_order` as results arrive: the work is handed to the pool at once, and
-    the caller can use each result (in input order) while the pool computes the next.
-    The pool is shut down when the iterator is exhausted or dropped."""
+    """``func(x) for x in items``, in a process pool when ``items`` is longer than ``threshold``.
+
+    The work is handed to the pool at once, and the caller can use each result (in input
+    order) while the pool computes the next; the pool is shut down when the iterator is
+    exhausted or dropped. ``func`` must be a module-level function (it is pickled by name)
+    and pure: the results are the same whichever process computed each. Falls back to a
+    plain loop on one core, for short inputs, or when ``workers`` is 1.
+    """
     n_workers = min(workers or cpu_count(), len(items))
     if len(items) <= threshold or n_workers <= 1:
         return (func(x) for x in items)
@@ -74,14 +68,10 @@ def iter_in_order(func: Callable[[T], R], items: Sequence[T], threshold: int = T
     return arriving()
 
 
-def parse_documents(notes: Sequence[RawNote], threshold: int = THRESHOLD, workers: int | None = None) -> list[Document]:
-    """:func:`graph.document.parse_document` of every note, on all cores for large vaults."""
-    return map_in_order(parse_document, notes, threshold, workers)
-
-
 def iter_documents(notes: Sequence[RawNote], threshold: int = THRESHOLD,
                    workers: int | None = None) -> Iterator[Document]:
-    """:func:`parse_documents` as they arrive, in input order."""
+    """:func:`graph.document.parse_document` of every note, on all cores for large vaults,
+    as they arrive, in input order."""
     return iter_in_order(parse_document, notes, threshold, workers)
 
 
@@ -124,7 +114,7 @@ def shared_map(func: Callable[[int], R], n: int, threshold: int = THRESHOLD, wor
     """``[func(i) for i in range(n)]``, this process and forked children taking chunks of
     indices from one shared counter until none are left.
 
-    Unlike :func:`map_in_order`, ``func`` may be a closure over large in-memory state (a
+    Unlike :func:`iter_in_order`, ``func`` may be a closure over large in-memory state (a
     whole vault's mentions, the graph): forked children inherit it instead of receiving
     it pickled, and only results travel back. This process works too, so one extra
     process is enough on two cores, and taking chunks as they come keeps both busy when
