@@ -7,6 +7,7 @@ Diagnostics become MkDocs warnings, which ``--strict`` turns into a failed build
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import zlib
@@ -23,6 +24,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
 from generator import incremental, indexing
+from generator.forkpages import ForkedPages
 from generator.paths import Layout
 from generator.pipeline import Built, build_site, forget_parsed
 from generator.prerender import install, install_meta
@@ -66,6 +68,9 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         self.segmented: dict[str, str] = {}  # search texts already cut into words (while serving)
         self.compiled = MemoryBytecode()  # the theme's templates, compiled once while serving
         self.content_memo: dict[str, tuple[str, str]] = {}  # page -> its HTML in and out (while serving)
+        self.nav: Any = None
+        self.forked: ForkedPages | None = None  # our pages the theme renders in a forked worker
+        self.next_page: dict[str, Any] = {}  # page -> the page MkDocs builds after it
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # While serving, MkDocs builds into a temporary folder: cache in memory only.
@@ -111,16 +116,41 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         """A generated page's search sections, found as it was drawn (taken once)."""
         return self.site.indexed.pop(page, None) if self.site is not None else None
 
+    @event_priority(-100)  # the final navigation
+    def on_nav(self, nav: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
+        self.nav = nav
+        return nav
+
+    @event_priority(-100)  # after every plugin prepared the environment (the tags' listings)
     def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
         # every page was read (tags, titles); from here on only changed pages are built
         self.building_pages = True
         if self.serving:
             env.bytecode_cache = self.compiled
+        elif self.nav is not None:
+            # the pages as MkDocs is about to build them, in its order
+            doc_files = files.documentation_pages(inclusion=InclusionLevel.is_included)
+            doc = [f.page for f in doc_files if f.page is not None]
+            self.forked = ForkedPages.start([p for p in doc if p.file.src_uri in self.ours], doc_files,
+                                            self.nav, env, config)
+            if self.forked is not None:
+                self.next_page = {a.file.src_uri: b for a, b in itertools.pairwise(doc)}
+                if doc:
+                    self.forked.claim(doc[0])
         return env
+
+    def on_build_error(self, *, error: Exception) -> None:
+        self._stop_forked()
+
+    def _stop_forked(self) -> None:
+        if self.forked is not None:
+            self.forked.close()
+        self.forked, self.next_page = None, {}
 
     @event_priority(-100)  # after the search plugin wrote its index
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         """Japanese-aware search index: see :mod:`generator.search`."""
+        self._stop_forked()
         site_dir = Path(config.site_dir)
         if self.dirty:
             st = incremental.state(config.site_dir)
@@ -241,6 +271,10 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         MkDocs would otherwise hold every page's body until the end of the build)."""
         if self.site is not None and page.file.src_uri in self.site.pages:
             page.content = ""
+        if self.forked is not None:
+            after = self.next_page.get(page.file.src_uri)
+            if after is not None:
+                self.forked.claim(after)
         return output
 
     @event_priority(100)  # before the search plugin indexes the page
@@ -248,6 +282,8 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         parked = self.parked.pop(page.file.src_uri, None)
         if parked is not None:
             page.content = zlib.decompress(parked).decode("utf-8")
+        if self.forked is not None:
+            return self.forked.context(context, page)
         return context
 
     @event_priority(-100)  # after every other plugin's changes: the HTML is final
