@@ -98,16 +98,17 @@ def rss_mb() -> float:
         return 0.0
 
 
-def within_budget(children: int) -> bool:
+def within_budget(children: int, share: float = CHILD_SHARE) -> bool:
     """Whether ``children`` forked copies fit the memory budget (``KGSITE_MEMORY_BUDGET_MB``,
     1 GB unless set) beside this process. A 1,000-note build forks with room to spare; at
     10,000 notes the graph alone takes most of a gigabyte, and the build stays on one core:
-    slower (still well inside ten minutes), but within the budget."""
+    slower (still well inside ten minutes), but within the budget. ``share``: what one
+    child is expected to hold of its own, as a share of this process's memory."""
     try:
         budget = float(os.environ.get(BUDGET_ENV) or DEFAULT_BUDGET_MB)
     except ValueError:
         budget = DEFAULT_BUDGET_MB
-    return rss_mb() * (1 + CHILD_SHARE * children) <= budget
+    return rss_mb() * (1 + share * children) <= budget
 
 
 def shared_map(func: Callable[[int], R], n: int, threshold: int = THRESHOLD, workers: int | None = None) -> list[R]:
