@@ -60,16 +60,28 @@ def split_front_matter(text: str, rel: str) -> tuple[dict[str, object], int, str
 
 
 def plain_text(raw: str) -> str:
-    """Inline Markdown to the words a reader sees."""
-    text = WIKILINK.sub(
-        lambda m: m.group(4) or (m.group(2) or "").split("/")[-1] or (m.group(3) or "").lstrip("#^"), raw)
-    text = MD_LINK.sub(lambda m: m.group(1), text)
-    text = HTML_TAG.sub("", text)
-    text = CITATION.sub("", text)
+    """Inline Markdown to the words a reader sees.
+
+    Each pattern runs only where the text holds what it cannot match without (most
+    lines have no link, tag or emphasis): same result, a fraction of the scans."""
+    text = raw
+    if "[[" in text:
+        text = WIKILINK.sub(
+            lambda m: m.group(4) or (m.group(2) or "").split("/")[-1] or (m.group(3) or "").lstrip("#^"), text)
+    if "](" in text:
+        text = MD_LINK.sub(lambda m: m.group(1), text)
+    if "<" in text:
+        text = HTML_TAG.sub("", text)
+    if "【" in text:
+        text = CITATION.sub("", text)
     text = text.replace("`", "")
-    text = EMPHASIS.sub("", text)
-    text = BLOCK_ID.sub("", text)
-    return LINE_BREAK.sub(" ", text).strip()
+    if "*" in text or "__" in text or "~~" in text:
+        text = EMPHASIS.sub("", text)
+    if "^" in text:
+        text = BLOCK_ID.sub("", text)
+    if "\n" in text:
+        text = LINE_BREAK.sub(" ", text)
+    return text.strip()
 
 
 def bold_terms(raw: str) -> list[str]:

@@ -41,11 +41,18 @@ class Context:
     categories: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
 
+def _first_chars(words: set[str]) -> str:
+    """A class of the words' first characters: put first, it turns most positions of a
+    sentence away in one test instead of trying every word there (same matches)."""
+    return "[" + "".join(re.escape(c) for c in sorted({w[0] for w in words})) + "]"
+
+
 def _any_at_each_position(words: list[str]) -> re.Pattern[str]:
     """Matches (zero-width) at every position where one of ``words`` starts, capturing the
     longest; overlapping occurrences are all found, as separate ``finditer`` calls would."""
-    alternatives = "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
-    return re.compile(f"(?=({alternatives}))" if alternatives else r"(?!)()")
+    unique = {w for w in words if w}
+    alternatives = "|".join(re.escape(w) for w in sorted(unique, key=len, reverse=True))
+    return re.compile(f"(?={_first_chars(unique)})(?=({alternatives}))" if alternatives else r"(?!)()")
 
 
 ASCII_LETTER = re.compile(r"[A-Za-z]")
@@ -53,8 +60,11 @@ ASCII_LETTER = re.compile(r"[A-Za-z]")
 
 def _english_at_each_position(words: list[str]) -> re.Pattern[str]:
     """Like :func:`_any_at_each_position` for English cues: whole words, any case."""
-    alternatives = "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
-    return re.compile(rf"(?<![A-Za-z])(?=((?:{alternatives}))(?![A-Za-z]))", re.I)
+    unique = {w for w in words if w}
+    alternatives = "|".join(re.escape(w) for w in sorted(unique, key=len, reverse=True))
+    if not alternatives:
+        return re.compile(r"(?!)()")
+    return re.compile(rf"(?={_first_chars(unique)})(?<![A-Za-z])(?=((?:{alternatives}))(?![A-Za-z]))", re.I)
 
 
 def quote(text: str) -> str:
@@ -122,10 +132,10 @@ class Cues:
         if en is not None and not ASCII_LETTER.search(text):
             en = None
         spans += [(m.start(), len(m.group(1))) for m in en.finditer(text)] if en is not None else []
+        if keep_denied or not spans:
+            return sorted(spans)
         blocked = [(m.start(), m.start() + len(m.group(1))) for m in self._blockers_any.finditer(text)]
         out: list[tuple[int, int]] = []
-        if keep_denied:
-            return sorted(spans)
         for st, ln in sorted(spans, key=lambda x: (x[0], -x[1])):
             if out and st < out[-1][0] + out[-1][1]:
                 continue
@@ -204,6 +214,8 @@ def cue_relations(block: Block, mentions: list[Located], ctx: Context, cues: Cue
     of its own is about the block's topic (its heading, parent bullet or table row).
     English reads subject-verb-object around the cue.
     """
+    if not mentions:
+        return []  # every relation below joins mentions of the block's own sentences
     out: list[Relation] = []
     text = fold_same_length(block.text)
     topic = ctx.parent_subject or ctx.section_subject

@@ -128,3 +128,43 @@ def test_not_term_words_are_found_as_substrings(text: str, words: list[str]) -> 
     from graph.entities import _any_of
 
     assert bool(_any_of(tuple(words)).search(text)) == any(w in text for w in words)
+
+
+def _plain_text_every_pattern(raw: str) -> str:
+    """plain_text with every pattern run on every line: what the filtered one must agree with."""
+    from graph import document as d
+
+    text = d.WIKILINK.sub(
+        lambda m: m.group(4) or (m.group(2) or "").split("/")[-1] or (m.group(3) or "").lstrip("#^"), raw)
+    text = d.MD_LINK.sub(lambda m: m.group(1), text)
+    text = d.HTML_TAG.sub("", text)
+    text = d.CITATION.sub("", text)
+    text = text.replace("`", "")
+    text = d.EMPHASIS.sub("", text)
+    text = d.BLOCK_ID.sub("", text)
+    return d.LINE_BREAK.sub(" ", text).strip()
+
+
+@settings(max_examples=2000)
+@given(st.text(alphabet="ab 過学習[]()|#^!<>/*_~`【】\n\t-1", max_size=40) | st.text(max_size=40))
+def test_plain_text_runs_a_pattern_only_where_it_can_match(raw: str) -> None:
+    from graph.document import plain_text
+
+    assert plain_text(raw) == _plain_text_every_pattern(raw)
+
+
+@settings(max_examples=1000)
+@given(st.lists(st.text(alphabet="abAB使う監視 -", min_size=1, max_size=5), min_size=1, max_size=5),
+       st.text(alphabet="abAB使う監視する x-.", max_size=30))
+def test_cue_patterns_find_what_the_plain_alternation_finds(words: list[str], text: str) -> None:
+    import re
+
+    from graph.relations import _any_at_each_position, _english_at_each_position
+
+    alternatives = "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+    plain = re.compile(f"(?=({alternatives}))")
+    plain_en = re.compile(rf"(?<![A-Za-z])(?=((?:{alternatives}))(?![A-Za-z]))", re.I)
+    spans = [(m.start(), m.group(1)) for m in _any_at_each_position(words).finditer(text)]
+    assert spans == [(m.start(), m.group(1)) for m in plain.finditer(text)]
+    spans = [(m.start(), m.group(1)) for m in _english_at_each_position(words).finditer(text)]
+    assert spans == [(m.start(), m.group(1)) for m in plain_en.finditer(text)]
