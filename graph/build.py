@@ -498,13 +498,17 @@ def _doc_relations(doc: Document, located: dict[tuple[str, int], list[Located]],
     row_ms: dict[int, list[Located]] = {}
     comparison: dict[str, list[tuple[Any, str]]] = defaultdict(list)
     strong: dict[tuple[str, int], str] | None = None
+    comparing: dict[tuple[str, ...], str | None] = {}  # per section path: its comparison heading
     for bi, block in enumerate(doc.blocks):
         if block.kind == "heading":
             section_lines[block.text] = block.line
         ms = located.get((doc.path, bi), [])
         section_subject, parent_subject = _subject_of(doc, bi, heads, section_lines)
-        comp = next((h for h in reversed(block.section)
-                     if any(w in h for w in cues.comparison_headings)), None)
+        if block.section in comparing:
+            comp = comparing[block.section]
+        else:
+            comp = comparing[block.section] = next((h for h in reversed(block.section)
+                                                    if any(w in h for w in cues.comparison_headings)), None)
         if block.kind in ("table_row", "bullet"):
             # a row's or a "term: definition" bullet's own term is what the rest of it talks about
             parent_subject = heads.get((doc.path, block.line)) or parent_subject
