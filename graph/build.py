@@ -19,6 +19,7 @@ import networkx as nx
 
 from graph.document import parse_document, sentences
 from graph.entities import HEADING_SPLIT, HIRAGANA, Resolver, _clean, candidate_terms, is_synonym_pair, split_paren
+from graph.gcpolicy import fewer_collections
 from graph.loading import read_vault
 from graph.matcher import Matcher
 from graph.model import Diagnostic, Document, Evidence, Mention, RawNote, Relation
@@ -133,7 +134,8 @@ def build_from_notes(raw: list[RawNote], vocab: Vocabulary, cache: ParseCache | 
                 raise AssertionError("parse pool returned more documents than notes")
         cache.prune((n.path, n.digest) for n in raw)
 
-    return assemble(documents(), vocab, cache.relations)
+    with fewer_collections():
+        return assemble(documents(), vocab, cache.relations)
 
 
 def assemble(documents: Iterable[Document], vocab: Vocabulary, memo: RelationMemo | None = None) -> BuildResult:

@@ -33,8 +33,15 @@ BOLD = re.compile(r"\*\*([^*\n]{1,80}?)\*\*|__([^_\n]{1,80}?)__")
 
 @lru_cache(maxsize=1)
 def markdown_parser() -> MarkdownIt:
+    """The block structure of a note, with each block's raw inline text.
+
+    The inline phase (links, emphasis, code spans as child tokens) is switched off: the
+    graph reads a block's raw text (:func:`plain_text`), never its children, and that
+    phase was about a third of markdown-it's time. The page renderer
+    (:mod:`generator.notehtml`) keeps it."""
     # the preset's limit (20 nested tokens, ten list levels) silently drops deeper text
-    return MarkdownIt("commonmark", {"html": True, "maxNesting": 200}).enable("table")
+    return MarkdownIt("commonmark", {"html": True, "maxNesting": 200}).enable("table").disable(
+        ["inline", "text_join"])
 
 
 def split_front_matter(text: str, rel: str) -> tuple[dict[str, object], int, str, list[Diagnostic]]:

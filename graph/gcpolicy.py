@@ -1,0 +1,35 @@
+"""Fewer garbage-collector passes while the graph is extracted.
+
+Why: extraction makes millions of small objects that live until the graph is built
+(markdown-it tokens, blocks, mentions, attribute dicts). CPython runs its youngest
+collection every 700 allocations, and the passes that promote objects move the older
+generations towards a walk over everything alive. At 1,000 notes, extraction took
+4.4 s with the default and 3.9-4.1 s with the youngest generation collected every
+100,000 allocations.
+
+Only there: the same setting over the whole build (pages, MkDocs) measured no clear
+gain at 1,000 notes and, at 10,000 notes, left garbage waiting long enough to take the
+build from 963 MB to 1,268 MB. The setting is restored afterwards: the process may be
+someone else's (``mkdocs serve``, a notebook).
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+YOUNG = 100_000
+"""Allocations between two collections of the youngest generation (CPython's default: 700)."""
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Raise the youngest generation's threshold to :data:`YOUNG` for the ``with`` block
+    (never lowers it), then put back what was there."""
+    before = gc.get_threshold()
+    gc.set_threshold(max(YOUNG, before[0]), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
