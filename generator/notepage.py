@@ -16,10 +16,9 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 import networkx as nx
-import yaml
 
 from generator.paths import Layout, href_url, rel
-from generator.render import md
+from generator.render import md, yaml_str
 from graph.build import entity_for_link, resolve_link
 from graph.document import WIKILINK
 from graph.model import Document
@@ -103,9 +102,12 @@ def _link_line(line: str, links: list[tuple[str, str]], marks: Marks) -> str:
 def _front_matter(doc: Document) -> tuple[str, dict[str, Any]]:
     # MkDocs themes print the title and tags unescaped (<title>, header, nav): escape here
     meta: dict[str, Any] = {"title": html.escape(doc.title, quote=False)}
+    lines = [f"title: {yaml_str(doc.title)}"]
     if doc.tags:
         meta["tags"] = [html.escape(t, quote=False) for t in doc.tags]
-    return "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=True) + "---\n", meta
+        lines += ["tags:", *(f"- {yaml_str(t)}" for t in doc.tags)]
+    # JSON strings are YAML strings, written without a YAML emitter (a millisecond a page)
+    return "---\n" + "\n".join(lines) + "\n---\n", meta
 
 
 MD_LINK_TARGET = re.compile(r"(!?)\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
