@@ -123,10 +123,14 @@ def build_from_notes(raw: list[RawNote], vocab: Vocabulary, cache: ParseCache | 
     # a large vault's first build parses on every core; the terms each note presents are
     # read here as its document arrives, while the pool parses the next ones
     fresh = iter_documents(missing) if len(missing) > PARALLEL_THRESHOLD else None
+    # the notes the pool parses (not looked up on disk a second time)
+    pending = {(n.path, n.digest) for n in missing} if fresh is not None else set()
 
     def documents() -> Iterator[Document]:
         for note in raw:
-            if fresh is not None and not cache.has(note):
+            k = (note.path, note.digest)
+            if fresh is not None and k in pending:
+                pending.discard(k)
                 cache.put(note, next(fresh))
             yield cache.parse(note)
         if fresh is not None:
