@@ -36,14 +36,12 @@ from typing import Any
 
 import jinja2
 
-from graph.parallel import can_fork, cpu_count, within_budget
+from graph.parallel import THRESHOLD, can_fork, cpu_count, within_budget
 
 TEMPLATE = "kgsite-forked-page.html"
 """Prints the child's HTML; falls back to the page's own template when there is none."""
 SOURCE = ("{%- if kgsite_forked is not none -%}{{ kgsite_forked | safe }}"
           "{%- else -%}{% include kgsite_template %}{%- endif -%}")
-THRESHOLD = 200
-"""Below this many pages forking costs more than it saves."""
 CHILD_SHARE = 1.0
 """The child is budgeted a whole copy of this process. Measured at 10,000 notes with the
 usual half: it forked beside a 634 MB build and took the peak to 1,007 MB PSS, too close
@@ -58,8 +56,8 @@ class ForkedPages:
         self.pages = list(pages)  # ours, in the order MkDocs builds them
         self.position = {p.file.src_uri: k for k, p in enumerate(self.pages)}
         self.templates: dict[str, str] = {}  # page -> its own template, for the pages the child took
+        self.handed_over = False  # this process reached the child's pages: no more claims
         self.html: dict[str, bytes] | None = None
-        self.failed = False
         ctx = multiprocessing.get_context("fork")
         # pages [0, front) are this process's, [back, n) the child's
         self.bounds = ctx.Array("q", [0, len(self.pages)])
@@ -110,12 +108,13 @@ class ForkedPages:
         """Called just before MkDocs builds ``page``: ours from here on if the child has not
         reached it; otherwise every page left is the child's."""
         k = self.position.get(page.file.src_uri)
-        if k is None or self.templates or self.failed:
+        if k is None or self.handed_over:
             return
         with self.bounds.get_lock():
             if k < self.bounds[1]:
                 self.bounds[0] = k + 1
                 return
+        self.handed_over = True
         for p in self.pages[k:]:
             self.templates[p.file.src_uri] = p.meta.get("template", "main.html")
             p.meta["template"] = TEMPLATE
@@ -138,7 +137,6 @@ class ForkedPages:
             self.html = {}
             # a child that failed midway still sent the pages it finished; the others are
             # rendered here by their own template
-            self.failed = self.child.exitcode != 0
             with contextlib.suppress(OSError, EOFError, pickle.UnpicklingError), open(self.spool, "rb") as fh:
                 while True:
                     uri, packed = pickle.load(fh)
