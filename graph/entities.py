@@ -331,10 +331,12 @@ def candidate_terms(doc: Document, not_terms: list[str], list_columns: tuple[str
     for b in doc.blocks:
         if b.kind == "code":
             continue
-        for phrase in SERVICE_PHRASE.findall(b.text):
-            out.append((_trim_phrase(phrase), b.line, "service-phrase"))
-        for term in bold_terms(b.raw):
-            out.append((_clean(term), b.line, "bold"))
+        if "Amazon" in b.text or "AWS" in b.text:  # what SERVICE_PHRASE cannot match without
+            for phrase in SERVICE_PHRASE.findall(b.text):
+                out.append((_trim_phrase(phrase), b.line, "service-phrase"))
+        if "**" in b.raw or "__" in b.raw:  # likewise for bold
+            for term in bold_terms(b.raw):
+                out.append((_clean(term), b.line, "bold"))
         head = _block_head(b, has_children)
         if head and looks_like_term(head[0], not_terms):
             out.append((head[0], b.line, head[1]))
@@ -345,6 +347,8 @@ def candidate_terms(doc: Document, not_terms: list[str], list_columns: tuple[str
     return [(s, ln, how) for s, ln, how in out if s]
 
 
+BASED = re.compile(r"\s*(?:ベース|based)\b")
+ITEM_SPLIT = re.compile(r"[,、，/／()（）]|\s+and\s+")
 NAME_ITEM = re.compile(r"^[A-Za-z][A-Za-z0-9\-.+]*(?:\s[A-Za-z0-9][A-Za-z0-9\-.+]*){0,3}$")
 
 
@@ -372,8 +376,8 @@ def _list_items(b: Block, header: tuple[str, ...], list_columns: tuple[str, ...]
             values.append((m.group("d"), False))
     out: list[str] = []
     for value, listing in values:
-        value = re.sub(r"\s*(?:ベース|based)\b", "", value)
-        items = [i.strip(" *`") for i in re.split(r"[,、，/／()（）]|\s+and\s+", value) if i.strip(" *`")]
+        value = BASED.sub("", value)
+        items = [i.strip(" *`") for i in ITEM_SPLIT.split(value) if i.strip(" *`")]
         for item in items:
             listed = listing and len(items) >= 2 and len(item) <= 15 and not HIRAGANA_RE.search(item)
             if _looks_like_name(item) or listed:
