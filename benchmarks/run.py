@@ -323,6 +323,7 @@ def _fresh_process_caches() -> None:
     import graph.build
     import graph.document
     import graph.entities
+    import graph.matcher
     import graph.slug
     import graph.textkey
     import graph.vocabulary
@@ -331,6 +332,8 @@ def _fresh_process_caches() -> None:
         for value in list(vars(mod).values()):
             if callable(getattr(value, "cache_clear", None)) and getattr(value, "__module__", "") == mod.__name__:
                 value.cache_clear()
+    graph.matcher._FOLDED.clear()  # character folding tables, filled as characters are met
+    graph.textkey._FOLD.clear()
     re.purge()
 
 

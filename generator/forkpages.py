@@ -25,6 +25,7 @@ Only for a plain build: ``serve`` rebuilds a few pages in a process with threads
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import multiprocessing
 import os
@@ -51,10 +52,11 @@ to the 1 GB budget; a 1,000-note build (about 200 MB here) forks either way."""
 class ForkedPages:
     """One build's split of our pages between this process and a forked child."""
 
-    def __init__(self, pages: Sequence[Any], doc_files: Sequence[Any], nav: Any, env: jinja2.Environment,
-                 config: Any) -> None:
+    def __init__(self, order: Sequence[Any], pages: Sequence[Any], doc_files: Sequence[Any], nav: Any,
+                 env: jinja2.Environment, config: Any) -> None:
         self.pages = list(pages)  # ours, in the order MkDocs builds them
         self.position = {p.file.src_uri: k for k, p in enumerate(self.pages)}
+        self.after = {a.file.src_uri: b for a, b in itertools.pairwise(order)}  # page -> the next one built
         self.templates: dict[str, str] = {}  # page -> its own template, for the pages the child took
         self.handed_over = False  # this process reached the child's pages: no more claims
         self.html: dict[str, bytes] | None = None
@@ -66,15 +68,20 @@ class ForkedPages:
         self.child = ctx.Process(target=self._render_from_back, args=(doc_files, nav, env, config), daemon=True)
         self.child.start()
         env.loader = jinja2.ChoiceLoader([jinja2.DictLoader({TEMPLATE: SOURCE}), env.loader or jinja2.DictLoader({})])
+        if order:
+            self.claim(order[0])
 
     @staticmethod
-    def start(pages: Sequence[Any], doc_files: Sequence[Any], nav: Any, env: jinja2.Environment,
+    def start(doc_files: Sequence[Any], ours: set[str], nav: Any, env: jinja2.Environment,
               config: Any) -> ForkedPages | None:
-        """A child rendering from the back of ``pages``, or None where that would not pay
-        (few pages, one core, other threads alive, or no room in the memory budget)."""
+        """A child rendering ``ours`` (page paths) from the back of the list MkDocs is about
+        to build (``doc_files``), or None where that would not pay (few pages, one core,
+        other threads alive, or no room in the memory budget)."""
+        order = [f.page for f in doc_files if f.page is not None]
+        pages = [p for p in order if p.file.src_uri in ours]
         if len(pages) <= THRESHOLD or cpu_count() < 2 or not can_fork() or not within_budget(1, CHILD_SHARE):
             return None
-        return ForkedPages(pages, doc_files, nav, env, config)
+        return ForkedPages(order, pages, doc_files, nav, env, config)
 
     # ------------------------------------------------------------------ child
 
@@ -103,6 +110,12 @@ class ForkedPages:
         os._exit(0)  # nothing of MkDocs' to clean up here: the build is the parent's
 
     # ------------------------------------------------------------------ this process
+
+    def written(self, page: Any) -> None:
+        """MkDocs is done with ``page``: claim the one it builds next."""
+        after = self.after.get(page.file.src_uri)
+        if after is not None:
+            self.claim(after)
 
     def claim(self, page: Any) -> None:
         """Called just before MkDocs builds ``page``: ours from here on if the child has not

@@ -7,7 +7,6 @@ Diagnostics become MkDocs warnings, which ``--strict`` turns into a failed build
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import zlib
@@ -70,7 +69,6 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         self.content_memo: dict[str, tuple[str, str]] = {}  # page -> its HTML in and out (while serving)
         self.nav: Any = None
         self.forked: ForkedPages | None = None  # our pages the theme renders in a forked worker
-        self.next_page: dict[str, Any] = {}  # page -> the page MkDocs builds after it
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # While serving, MkDocs builds into a temporary folder: cache in memory only.
@@ -129,14 +127,8 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
             env.bytecode_cache = self.compiled
         elif self.nav is not None:
             # the pages as MkDocs is about to build them, in its order
-            doc_files = files.documentation_pages(inclusion=InclusionLevel.is_included)
-            doc = [f.page for f in doc_files if f.page is not None]
-            self.forked = ForkedPages.start([p for p in doc if p.file.src_uri in self.ours], doc_files,
-                                            self.nav, env, config)
-            if self.forked is not None:
-                self.next_page = {a.file.src_uri: b for a, b in itertools.pairwise(doc)}
-                if doc:
-                    self.forked.claim(doc[0])
+            self.forked = ForkedPages.start(files.documentation_pages(inclusion=InclusionLevel.is_included),
+                                            self.ours, self.nav, env, config)
         return env
 
     def on_build_error(self, *, error: Exception) -> None:
@@ -145,7 +137,7 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
     def _stop_forked(self) -> None:
         if self.forked is not None:
             self.forked.close()
-        self.forked, self.next_page = None, {}
+        self.forked = None
 
     @event_priority(-100)  # after the search plugin wrote its index
     def on_post_build(self, *, config: MkDocsConfig) -> None:
@@ -272,9 +264,7 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         if self.site is not None and page.file.src_uri in self.site.pages:
             page.content = ""
         if self.forked is not None:
-            after = self.next_page.get(page.file.src_uri)
-            if after is not None:
-                self.forked.claim(after)
+            self.forked.written(page)
         return output
 
     @event_priority(100)  # before the search plugin indexes the page

@@ -29,8 +29,10 @@ FOUR_DIGITS = re.compile(r"\d{4}")
 LOWER = re.compile(r"[a-z]")
 CODE_LIKE = re.compile(r"https?:|[=<>{}|]")
 NAME_LIKE = re.compile(r"[0-9\-]|[A-Z].*[A-Z]|^[A-Z]{2,}")
+VENDORS = ("Amazon", "AWS")
+"""What a service phrase starts with (「Amazon SageMaker Ground Truth」)."""
 SERVICE_PHRASE = re.compile(
-    r"(?<![A-Za-z0-9])(?:Amazon|AWS)(?:\s+(?:for|on|in|with|of|and|[A-Z0-9][A-Za-z0-9\-]*)){1,5}")
+    rf"(?<![A-Za-z0-9])(?:{'|'.join(VENDORS)})(?:\s+(?:for|on|in|with|of|and|[A-Z0-9][A-Za-z0-9\-]*)){{1,5}}")
 HIRAGANA = re.compile(r"[\u3041-\u3096]")
 HIRAGANA_RE = HIRAGANA
 HEADING_SPLIT = re.compile(r"\s+[–—\-]\s+|\s*[:：︓|｜]\s*")
@@ -331,7 +333,7 @@ def candidate_terms(doc: Document, not_terms: list[str], list_columns: tuple[str
     for b in doc.blocks:
         if b.kind == "code":
             continue
-        if "Amazon" in b.text or "AWS" in b.text:  # what SERVICE_PHRASE cannot match without
+        if any(v in b.text for v in VENDORS):  # what SERVICE_PHRASE cannot match without
             for phrase in SERVICE_PHRASE.findall(b.text):
                 out.append((_trim_phrase(phrase), b.line, "service-phrase"))
         if "**" in b.raw or "__" in b.raw:  # likewise for bold

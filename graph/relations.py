@@ -41,18 +41,29 @@ class Context:
     categories: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
 
-def _first_chars(words: set[str]) -> str:
-    """A class of the words' first characters: put first, it turns most positions of a
-    sentence away in one test instead of trying every word there (same matches)."""
-    return "[" + "".join(re.escape(c) for c in sorted({w[0] for w in words})) + "]"
+NEVER = r"(?!)()"
+"""A pattern with one group that matches nowhere (no cue words)."""
+
+
+def _alternation(words: list[str]) -> tuple[str, str] | None:
+    """The words as one alternation, longest first, and a class of their first characters:
+    put first, the class turns most positions of a sentence away in one test instead of
+    trying every word there (same matches). None for no words."""
+    unique = {w for w in words if w}
+    if not unique:
+        return None
+    first = "[" + "".join(re.escape(c) for c in sorted({w[0] for w in unique})) + "]"
+    return "|".join(re.escape(w) for w in sorted(unique, key=len, reverse=True)), first
 
 
 def _any_at_each_position(words: list[str]) -> re.Pattern[str]:
     """Matches (zero-width) at every position where one of ``words`` starts, capturing the
     longest; overlapping occurrences are all found, as separate ``finditer`` calls would."""
-    unique = {w for w in words if w}
-    alternatives = "|".join(re.escape(w) for w in sorted(unique, key=len, reverse=True))
-    return re.compile(f"(?={_first_chars(unique)})(?=({alternatives}))" if alternatives else r"(?!)()")
+    found = _alternation(words)
+    if found is None:
+        return re.compile(NEVER)
+    alternatives, first = found
+    return re.compile(f"(?={first})(?=({alternatives}))")
 
 
 ASCII_LETTER = re.compile(r"[A-Za-z]")
@@ -60,11 +71,11 @@ ASCII_LETTER = re.compile(r"[A-Za-z]")
 
 def _english_at_each_position(words: list[str]) -> re.Pattern[str]:
     """Like :func:`_any_at_each_position` for English cues: whole words, any case."""
-    unique = {w for w in words if w}
-    alternatives = "|".join(re.escape(w) for w in sorted(unique, key=len, reverse=True))
-    if not alternatives:
-        return re.compile(r"(?!)()")
-    return re.compile(rf"(?={_first_chars(unique)})(?<![A-Za-z])(?=((?:{alternatives}))(?![A-Za-z]))", re.I)
+    found = _alternation(words)
+    if found is None:
+        return re.compile(NEVER)
+    alternatives, first = found
+    return re.compile(rf"(?={first})(?<![A-Za-z])(?=((?:{alternatives}))(?![A-Za-z]))", re.I)
 
 
 def quote(text: str) -> str:

@@ -85,4 +85,4 @@ def test_a_worker_that_fails_changes_nothing(seeds_dir: Path, tmp_path: Path, mo
 
 
 def test_few_pages_stay_in_one_process(tmp_path: Path) -> None:
-    assert forkpages.ForkedPages.start([], [], None, None, None) is None  # type: ignore[arg-type]
+    assert forkpages.ForkedPages.start([], set(), None, None, None) is None  # type: ignore[arg-type]
