@@ -179,7 +179,7 @@ def assemble(documents: Iterable[Document], vocab: Vocabulary, memo: RelationMem
         for form in (term.name, *term.aliases):
             aliases.setdefault(form, slugify(term.name))
     aliases.update({s: e for s, e in resolver.table.surface_to_id.items() if not re.search(r"[()（）:：︓]", s)})
-    matcher = _mention_matcher(tuple(aliases.items()))
+    matcher = _mention_matcher(tuple(aliases.items()), known)
     by_id = {slugify(t.name): t for t in vocab.terms}
 
     quiet = frozenset(key(w) for w in vocab.cues.get("no_relation_terms", []))
@@ -282,10 +282,12 @@ def _candidates(doc: Document, resolver: Resolver, memo: RelationMemo | None) ->
 
 
 @lru_cache(maxsize=2)
-def _mention_matcher(aliases: tuple[tuple[str, str], ...]) -> Matcher:
+def _mention_matcher(aliases: tuple[tuple[str, str], ...], known: Matcher) -> Matcher:
     """Compiling the matcher of a whole vocabulary takes most of a small rebuild; while
-    serving, an edit rarely changes the set of spellings, so the last one is reused."""
-    return Matcher(dict(aliases))
+    serving, an edit rarely changes the set of spellings, so the last one is reused. The
+    vocabulary's own pattern (``known``) is shared: only the spellings the notes add are
+    compiled."""
+    return Matcher(dict(aliases), base=known)
 
 
 @lru_cache(maxsize=4)

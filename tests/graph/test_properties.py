@@ -168,3 +168,22 @@ def test_cue_patterns_find_what_the_plain_alternation_finds(words: list[str], te
     assert spans == [(m.start(), m.group(1)) for m in plain.finditer(text)]
     spans = [(m.start(), m.group(1)) for m in _english_at_each_position(words).finditer(text)]
     assert spans == [(m.start(), m.group(1)) for m in plain_en.finditer(text)]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.text(alphabet="abAB過学習 -（）", min_size=1, max_size=5), min_size=1, max_size=8),
+       st.lists(st.text(alphabet="abAB過学習 -（）", min_size=1, max_size=5), max_size=6), st.data())
+def test_a_matcher_built_on_another_finds_what_one_pattern_of_all_spellings_finds(
+        shared: list[str], added: list[str], data: st.DataObject) -> None:
+    """The vault's mention matcher reuses the vocabulary's compiled pattern and compiles
+    only the spellings the notes add; what it finds must not depend on that split."""
+    from graph.matcher import Matcher
+
+    pieces = st.sampled_from([*shared, *added, " ", "x", "、", "a", "（"])
+    text = "".join(data.draw(st.lists(pieces, max_size=12)))
+    entities = ["e1", "e2", "e3"]
+    base_aliases = {w: entities[len(w) % 3] for w in shared}
+    all_aliases = {**base_aliases, **{w: entities[(len(w) + 1) % 3] for w in added}}
+    whole = Matcher(all_aliases)
+    split = Matcher(all_aliases, base=Matcher(base_aliases))
+    assert split.find(text) == whole.find(text) == whole.find_slow(text)
