@@ -125,10 +125,21 @@ class Cues:
         self._ja_any = {r: _any_at_each_position(words) for r, words in self.ja.items() if words}
         self._blockers_any = _any_at_each_position(self.blockers)
         self._en_any = {r: _english_at_each_position(list(v.get("en", []))) for r, v in rel.items() if v.get("en")}
+        # most sentences hold no cue word at all: one search says so for every relation
+        ja_any = _alternation([w for words in self.ja.values() for w in words])
+        en_any = _alternation([w for v in rel.values() for w in v.get("en", [])])
+        self._some_ja = re.compile(f"(?={ja_any[1]})(?:{ja_any[0]})") if ja_any else re.compile(NEVER)
+        self._some_en = re.compile(f"(?={en_any[1]})(?:{en_any[0]})", re.I) if en_any else re.compile(NEVER)
         self.option_parents: tuple[str, ...] = tuple(data.get("option_parents", []))
         self.purpose: frozenset[str] = frozenset(data.get("purpose_cues", []))
         self.destination: frozenset[str] = frozenset(data.get("destination_cues", []))
         self.instrument: frozenset[str] = frozenset(parts.get("instrument", []))
+
+    def any_cue(self, text: str) -> bool:
+        """Whether a cue word of any relation may be in ``text`` (False: :meth:`find_spans`
+        finds nothing there, for every relation)."""
+        return self._some_ja.search(text) is not None or (
+            ASCII_LETTER.search(text) is not None and self._some_en.search(text) is not None)
 
     def find(self, relation: str, text: str) -> list[int]:
         """Offsets where a cue for ``relation`` starts in ``text``."""
@@ -239,13 +250,18 @@ def cue_relations(block: Block, mentions: list[Located], ctx: Context, cues: Cue
         ms = [m for m in ms if not _described(text[m.end:m.end + 8].lstrip(), cues)]
         if not ms:
             continue
-        groups = _groups(ms, text, cues)
+        if not cues.any_cue(sent):
+            continue  # no cue word: the sentence relates nothing (most sentences)
         found: list[tuple[int, int, str]] = []
         for rel in ("monitors", "uses"):
             for c, ln in cues.find_spans(rel, sent):
                 if not any(m.start <= s + c < m.end for m in ms):
                     found.append((s + c, s + c + ln, rel))
+        comparing = bool(cues.find_spans("alternative-to", sent, keep_denied=True))
+        if not found and not comparing:
+            continue
         found.sort()
+        groups = _groups(ms, text, cues)
         subject: str | None = None
         prev_end = s
         used_groups: set[int] = set()
@@ -305,7 +321,8 @@ def cue_relations(block: Block, mentions: list[Located], ctx: Context, cues: Cue
             if src and objs:
                 out.extend(_edges([src], objs, rel, ctx, block, written, f"cue-{rel}-ja"))
             prev_end = cue_end
-        out.extend(_alternatives(sent, written, s, ms, groups, topic, ctx, block, cues))
+        if comparing:
+            out.extend(_alternatives(sent, written, s, ms, groups, topic, ctx, block, cues))
     return out
 
 

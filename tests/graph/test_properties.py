@@ -187,3 +187,21 @@ def test_a_matcher_built_on_another_finds_what_one_pattern_of_all_spellings_find
     whole = Matcher(all_aliases)
     split = Matcher(all_aliases, base=Matcher(base_aliases))
     assert split.find(text) == whole.find(text) == whole.find_slow(text)
+
+
+CUES_DATA = VOCAB.cues
+CUE_WORDS = sorted({w for v in CUES_DATA.get("relations", {}).values()
+                    for lang in ("ja", "en") for w in v.get(lang, [])})
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(CUE_WORDS) | st.text(max_size=3) | st.sampled_from(["S3 ", "を", "X", " "]), max_size=8)
+       .map("".join))
+def test_a_sentence_without_any_cue_has_no_cue_of_any_relation(sentence: str) -> None:
+    """The one-search pre-check lets relation reading skip most sentences; it may say
+    "maybe" wrongly, never "no"."""
+    from graph.relations import Cues
+
+    cues = Cues(CUES_DATA)
+    spans = [cues.find_spans(rel, sentence, keep_denied=True) for rel in CUES_DATA.get("relations", {})]
+    assert cues.any_cue(sentence) or not any(spans)
