@@ -19,6 +19,7 @@ from graph.document import bold_terms
 from graph.model import Ambiguity, Block, Document, Merge
 from graph.slug import slugify
 from graph.textkey import key
+from graph.vendors import vendor_words
 from graph.vocabulary import Term, Vocabulary
 
 PAREN = re.compile(r"^(?P<a>[^（(]{1,40}?)\s*[（(](?P<b>[^）)]{1,40})[）)]\s*$")
@@ -29,14 +30,15 @@ FOUR_DIGITS = re.compile(r"\d{4}")
 LOWER = re.compile(r"[a-z]")
 CODE_LIKE = re.compile(r"https?:|[=<>{}|]")
 NAME_LIKE = re.compile(r"[0-9\-]|[A-Z].*[A-Z]|^[A-Z]{2,}")
-VENDORS = ("Amazon", "AWS")
-"""What a service phrase starts with (「Amazon SageMaker Ground Truth」)."""
-SERVICE_PHRASE = re.compile(
-    rf"(?<![A-Za-z0-9])(?:{'|'.join(VENDORS)})(?:\s+(?:for|on|in|with|of|and|[A-Z0-9][A-Za-z0-9\-]*)){{1,5}}")
+VENDORS = vendor_words().vendors
+"""What a service phrase starts with (「Amazon SageMaker Ground Truth」); see :mod:`graph.vendors`."""
+SERVICE_PHRASE = re.compile(rf"(?<![A-Za-z0-9])(?:{vendor_words().alternation(VENDORS)})"
+                            rf"(?:\s+(?:for|on|in|with|of|and|[A-Z0-9][A-Za-z0-9\-]*)){{1,5}}")
 HIRAGANA = re.compile(r"[\u3041-\u3096]")
 HIRAGANA_RE = HIRAGANA
 HEADING_SPLIT = re.compile(r"\s+[–—\-]\s+|\s*[:：︓|｜]\s*")
-SERVICE_HEAD = re.compile(r"^(?:Amazon|AWS|SageMaker|Sagemaker)\b", re.I)
+SERVICE_HEAD = re.compile(rf"^(?:{vendor_words().alternation(VENDORS + vendor_words().families)})\b", re.I)
+"""A name the notes coin is a service when it starts with a vendor or a service family."""
 
 
 @dataclass

@@ -21,6 +21,7 @@ from itertools import accumulate
 from typing import Any
 
 from graph.textkey import fold_char, folded_with_index, is_ascii_word, key
+from graph.vendors import vendor_words
 
 MEMO_LIMIT = 60_000
 """Texts a matcher remembers the hits of: every block of a 1,000-note vault (about 35,000), and a bound on
@@ -230,10 +231,15 @@ def trie_pattern(keys: Iterable[str]) -> str:
     return build(root)
 
 
+_PREFIXES = tuple(dict.fromkeys([*(v + " " for v in vendor_words().vendors),
+                                  *(v.lower() + " " for v in vendor_words().vendors)]))
+_LONGEST_PREFIX = max(map(len, _PREFIXES), default=0)
+
+
 def _with_prefix(text: str, start: int) -> int:
-    """Include a preceding "Amazon " / "AWS " in the surface string."""
-    head = text[max(0, start - 7):start]
-    for prefix in ("Amazon ", "AWS ", "amazon ", "aws "):
+    """Include a preceding vendor word ("Amazon ", "AWS ": :mod:`graph.vendors`) in the surface string."""
+    head = text[max(0, start - _LONGEST_PREFIX):start]
+    for prefix in _PREFIXES:
         if head.endswith(prefix):
             return start - len(prefix)
     return start

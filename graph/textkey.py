@@ -2,8 +2,8 @@
 
 NFKC folds full-width letters and the CJK compatibility forms the notes contain
 ("⼈" vs "人"), case is folded, and spaces and light punctuation are dropped, so
-"Sagemaker Model  Monitor" and "SageMaker ModelMonitor" meet. A leading Amazon/AWS
-is dropped from keys because people write both.
+"Sagemaker Model  Monitor" and "SageMaker ModelMonitor" meet. A leading vendor word
+(Amazon, AWS: see :mod:`graph.vendors`) is dropped from keys because people write both.
 """
 
 from __future__ import annotations
@@ -12,9 +12,12 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from graph.vendors import vendor_words
+
 DROP = set(" \t\n\u3000-_・･‐‑–—/()（）[]「」『』:：.,、。'\"’`*")
-PREFIX = re.compile(r"^(amazon|aws)(?=[a-z0-9])")
-VENDOR = re.compile(r"^(amazon|aws)\s", re.I)
+_VENDORS = vendor_words()
+PREFIX = re.compile(rf"^(?:{_VENDORS.alternation(tuple(v.casefold() for v in _VENDORS.vendors))})(?=[a-z0-9])")
+VENDOR = re.compile(rf"^(?:{_VENDORS.alternation(_VENDORS.vendors)})\s", re.I)
 
 
 @lru_cache(maxsize=4096)

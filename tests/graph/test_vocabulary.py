@@ -383,3 +383,23 @@ def test_short_latin_concept_aliases_are_upper_case_abbreviations() -> None:
             if key(form).isascii() and len(key(form)) <= 2 and shown != shown.upper():
                 bad.append((e["name"], form))
     assert not bad, bad
+
+
+def test_vendor_words_come_from_the_cue_file_and_drive_names_and_service_phrases() -> None:
+    """Which words are vendors is data (cues.yml), not code: every listed vendor is dropped
+    from name keys, kept in a mention's surface, and starts a service phrase."""
+    from graph.entities import SERVICE_HEAD, SERVICE_PHRASE
+    from graph.vendors import vendor_words
+
+    listed = yaml.safe_load((builtin_dir() / "cues.yml").read_text(encoding="utf-8"))["vendors"]
+    words = vendor_words()
+    assert list(words.vendors) == listed and listed
+    for vendor in listed:
+        assert key(f"{vendor} Lake Formation") == key("Lake Formation")
+        assert SERVICE_PHRASE.search(f"ここで {vendor} Lake Formation を使う").group() == f"{vendor} Lake Formation"
+        assert SERVICE_HEAD.match(f"{vendor} Lake Formation")
+        hit = Matcher({"Lake Formation": "lf"}).find(f"まず {vendor} Lake Formation を設定")[0]
+        assert hit.surface == f"{vendor} Lake Formation"
+    for family in words.families:
+        assert SERVICE_HEAD.match(f"{family} Foo")
+    assert key("Azure Synapse") != key("Synapse")  # not a vendor until the cue file says so
