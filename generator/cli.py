@@ -269,13 +269,25 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+SET_FOR_MKDOCS = ("KGSITE_NOTES", "SOURCE_DATE_EPOCH")
+"""What a command sets in the environment for MkDocs' configuration to read."""
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    saved = {name: os.environ.get(name) for name in SET_FOR_MKDOCS}
     try:
         return int(args.func(args))
     except (FileNotFoundError, VocabularyError, UsageError) as exc:
         print(f"kgsite: {exc}", file=sys.stderr)
         return 2
+    finally:
+        # called from Python (a test, a script), the next build must not find this one's notes folder
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 if __name__ == "__main__":

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli import UsageError, check_site_dir, publish
+from generator.cli import UsageError, check_site_dir, main, publish
+
+MINI = Path(__file__).resolve().parents[1] / "fixtures" / "mini"
 
 
 def _write(root: Path, files: dict[str, str]) -> None:
@@ -52,3 +54,13 @@ def test_site_dir_guard(tmp_path: Path) -> None:
     _write(tmp_path / "site", {"index.html": "old"})
     check_site_dir(tmp_path / "site", notes)
     check_site_dir(tmp_path / "fresh", notes)
+
+
+def test_a_command_run_from_python_leaves_the_environment_as_it_was(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI hands the notes folder to MkDocs through the environment; a second build in
+    the same process (or a child it starts) must not inherit the first one's folder."""
+    monkeypatch.delenv("KGSITE_NOTES", raising=False)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    assert main(["build", "--notes", str(MINI), "--site-dir", str(tmp_path / "site"), "--quiet"]) == 0
+    assert "KGSITE_NOTES" not in os.environ and "SOURCE_DATE_EPOCH" not in os.environ
