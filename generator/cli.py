@@ -269,7 +269,7 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-SET_FOR_MKDOCS = ("KGSITE_NOTES", "SOURCE_DATE_EPOCH")
+SET_FOR_MKDOCS = ("KGSITE_NOTES", "KGSITE_CACHE_DIR", "SOURCE_DATE_EPOCH")
 """What a command sets in the environment for MkDocs' configuration to read."""
 
 

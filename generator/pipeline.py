@@ -18,7 +18,7 @@ from generator.changes import CHANGES_FILE, SNAPSHOT_FILE, Changes, Snapshot, co
 from generator.site import GeneratedSite, SiteOptions, generate
 from graph.build import BuildResult, ParseCache, RelationMemo, build_from_notes
 from graph.cache import DiskParseCache, cache_version
-from graph.loading import SKIP_DIRS, load_vault
+from graph.loading import SKIP_DIRS, excluded_inside, load_vault
 from graph.model import Diagnostic, Document
 from graph.vocabulary import builtin_dir, load_vocabulary
 
@@ -126,7 +126,7 @@ def build_result(notes_dir: Path, vocabulary: tuple[str, ...] = (), exclude: tup
 
 
 def _vault_files(notes_dir: Path, exclude: tuple[Path, ...]) -> set[str]:
-    excluded = {p.resolve() for p in exclude}
+    excluded = excluded_inside(notes_dir, exclude)
     out = set()
     for p in notes_dir.rglob("*"):
         rel = p.relative_to(notes_dir)

@@ -67,18 +67,31 @@ class Prerendered:
         return root
 
 
-def install(page: Any, pre: Prerendered) -> None:
+Rendered = dict[str, tuple[Prerendered, tuple[object, str], str]]
+"""While serving: page -> the :class:`Prerendered` it was drawn from, the permalink
+settings, and the HTML ``render`` gave it."""
+
+
+def install(page: Any, pre: Prerendered, rendered: Rendered | None = None) -> None:
     """Make ``page.render`` set our HTML instead of converting Markdown.
 
     Done per page object in ``on_pre_page``: MkDocs calls ``page.render(config, files)``
-    right after ``on_page_markdown``; nothing else about the page changes.
+    right after ``on_page_markdown``; nothing else about the page changes. ``rendered``
+    (while serving): a rebuild reads every page again, and a page drawn from the same
+    :class:`Prerendered` as last time gets the same HTML without unpacking it again.
     """
     from mkdocs.structure.toc import get_toc
 
     def render(config: Any, files: Any) -> None:
         toc_config = (config.get("mdx_configs") or {}).get("toc") or {}
-        page.content = with_permalinks(pre.html, toc_config.get("permalink"),
-                                       toc_config.get("permalink_title", "Permanent link"))
+        links = (toc_config.get("permalink"), str(toc_config.get("permalink_title", "Permanent link")))
+        kept = rendered.get(page.file.src_uri) if rendered is not None else None
+        if kept is not None and kept[0] is pre and kept[1] == links:
+            page.content = kept[2]
+        else:
+            page.content = with_permalinks(pre.html, *links)
+            if rendered is not None:
+                rendered[page.file.src_uri] = (pre, links, page.content)
         page.toc = get_toc(pre.toc_tokens())  # type: ignore[arg-type]
         page.present_anchor_ids = set(pre.anchor_ids)
 

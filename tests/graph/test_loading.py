@@ -75,3 +75,16 @@ def test_reading_never_modifies_the_vault(tmp_path: Path) -> None:
     build_result(vault, cache_dir=tmp_path / "cache")
     assert _digests(vault) == before
     assert {p: p.stat().st_mtime_ns for p in vault.rglob("*")} == mtimes
+
+
+def test_a_site_folder_inside_the_vault_is_not_read_as_notes(tmp_path: Path) -> None:
+    """``kgsite build --notes . --site-dir site``: the output lies inside the vault."""
+    from graph.loading import iter_note_paths
+
+    (tmp_path / "a.md").write_text("# A\n", encoding="utf-8")
+    (tmp_path / "site" / "x").mkdir(parents=True)
+    (tmp_path / "site" / "x" / "copy.md").write_text("# copy\n", encoding="utf-8")
+    names = lambda exclude: [p.relative_to(tmp_path).as_posix() for p in iter_note_paths(tmp_path, exclude)]  # noqa: E731
+    assert names((tmp_path / "site",)) == ["a.md"]
+    assert names((tmp_path / "elsewhere",)) == ["a.md", "site/x/copy.md"]
+    assert names((tmp_path / "site" / ".." / "site",)) == ["a.md"]  # written any way
