@@ -254,10 +254,11 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
         notes.append({"title": doc.title, "href": rel(index_page, d.page), "tags": list(doc.tags),
                       "mentions": sum(1 for *_, k in graph.out_edges(nid, keys=True) if k == "mentions")})
     notes.sort(key=lambda n: (str(n["title"]).casefold(), str(n["href"])))
-    # drawn by markdown-it as HTML inside the page's Markdown: the page stays Markdown for the
-    # tags listing it ends with, and Python-Markdown no longer reads a table of every note
-    # (a twentieth of a serve rebuild at 1,000 notes)
-    table = note_html(env.get_template("notes_table.md.j2").render(notes=notes), index_page, opts.use_directory_urls)
+    # drawn as HTML inside the page's Markdown: the page stays Markdown for the tags listing it
+    # ends with, and Python-Markdown no longer reads a table of every note (a twentieth of a
+    # serve rebuild at 1,000 notes; markdown-it would hold a token per cell at the build's peak)
+    table = env.get_template("notes_table.html.j2").render(
+        notes=notes, u=lambda href: href_url(index_page, href, opts.use_directory_urls))
     pages[index_page] = env.get_template("notes_index.md.j2").render(notes=notes, notes_table=table)
 
     page = layout.index("map.md")
