@@ -206,6 +206,8 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
             # what the last edit changed, at /kgsite-changes.json of the preview
             report = json.dumps(self.built.changes.to_json(), ensure_ascii=False, indent=1, sort_keys=True)
             files.append(File.generated(config, "kgsite-changes.json", content=report))
+        if self.serving:  # pages of deleted notes
+            self.rendered = {p: r for p, r in self.rendered.items() if p in self.built.site.pages}
         self.site, self.stats = self.built.site, stats_markdown(self.built.result)
         self.ours, self.parked = set(), {}
         if not self.serving:
@@ -228,7 +230,6 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         digests = {p: self._digest(p, site.pages[p], site.prerendered.get(p)) for p in generated}
         for gone in set(self.digests) - set(digests):
             del self.digests[gone]
-            self.rendered.pop(gone, None)
         self.generated_dests = {p: f.dest_uri for p, f in generated.items()}
         self.live_pages = [page_location(f.src_uri, config.use_directory_urls)
                            for f in files.documentation_pages()]
