@@ -198,7 +198,7 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
         return Drawn(page, note.front_matter, Prerendered.of(body), tuple(missing),
                      index_sections(body) if opts.index_sections else None, inputs, note.meta)
 
-    tables = (("service", "services/index.md", "サービス", "カテゴリ別の AWS サービス一覧です。"),
+    tables = (("service", "services/index.md", "サービス", "カテゴリ別のサービス一覧です。"),
               ("concept", "concepts/index.md", "概念",
                "カテゴリ別の用語集です。説明は語彙ファイルかノートの定義文から。"),
               ("relation", "relations.md", "関係一覧", ""))

@@ -15,23 +15,25 @@ import networkx as nx
 from generator.mapview import KIND_SHAPES, RELATION_STYLES
 from generator.paths import Layout, rel
 from generator.render import json_for_html
+from graph.vocabulary import load_vocabulary
 
 #: Most nodes a page's local graph shows: the 1-hop neighbours first, then 2-hop ones.
 LOCAL_LIMIT = 30
 #: Most 1-hop neighbours drawn (a hub like SageMaker has dozens; the page lists them all).
 LOCAL_RING = 16
 
-RELATION_LABELS = {
-    ("uses", "out"): "使う (uses)",
-    ("uses", "in"): "使われる (used by)",
-    ("monitors", "out"): "監視する (monitors)",
-    ("monitors", "in"): "監視される (monitored by)",
-    ("alternative-to", "out"): "代替・比較 (alternatives)",
-    ("alternative-to", "in"): "代替・比較 (alternatives)",
-    ("part-of", "out"): "一部である (part of)",
-    ("part-of", "in"): "構成要素 (has parts)",
-}
 RELATION_ORDER = ["uses", "monitors", "alternative-to", "part-of"]
+
+
+def relation_labels() -> dict[tuple[str, str], str]:
+    """(relation, "out" | "in") -> how a term's page names it: ``relation_labels`` in the
+    vocabulary's cue file (words, not code); a relation it leaves out is shown by its name."""
+    given = load_vocabulary(()).cues.get("relation_labels") or {}
+    return {(rel, side): str((given.get(rel) or {}).get(side) or rel)
+            for rel in RELATION_ORDER for side in ("out", "in")}
+
+
+RELATION_LABELS = relation_labels()
 KIND_LABELS = {"service": "サービス", "concept": "概念", "note": "ノート"}
 ENTITY_KINDS = ("service", "concept")
 

@@ -225,3 +225,15 @@ def test_note_text_is_escaped_on_generated_pages(tmp_path: Path) -> None:
     body = note[note.index("<article"):note.index("</article>")]
     assert "alert(\"q\")" not in body and "javascript:" not in body
     assert ">x</a>" in body
+
+
+def test_relation_labels_are_words_of_the_cue_file() -> None:
+    """How pages name a relation is vocabulary data (cues.yml ``relation_labels``), for
+    both sides of every relation a page lists."""
+    import yaml
+
+    from generator.views import RELATION_LABELS, RELATION_ORDER
+    from graph.vocabulary import builtin_dir
+
+    given = yaml.safe_load((builtin_dir() / "cues.yml").read_text(encoding="utf-8"))["relation_labels"]
+    assert {(rel, side): given[rel][side] for rel in RELATION_ORDER for side in ("out", "in")} == RELATION_LABELS
