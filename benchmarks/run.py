@@ -315,51 +315,26 @@ EXTRACTION_MIN_RUNS = 3
 median of at least this many alternating pairs, even in the reduced CI run."""
 
 
-def _fresh_process_caches() -> None:
-    """Empty what a run leaves memoised for the next (the vocabulary, the term matchers,
-    name keys, compiled patterns), so every extraction run pays what a new process pays."""
-    import re
-
-    import graph.build
-    import graph.document
-    import graph.entities
-    import graph.matcher
-    import graph.slug
-    import graph.textkey
-    import graph.vocabulary
-
-    for mod in (graph.build, graph.document, graph.entities, graph.slug, graph.textkey, graph.vocabulary):
-        for value in list(vars(mod).values()):
-            if callable(getattr(value, "cache_clear", None)) and getattr(value, "__module__", "") == mod.__name__:
-                value.cache_clear()
-    graph.matcher._FOLDED.clear()  # character folding tables, filled as characters are met
-    graph.textkey._FOLD.clear()
-    re.purge()
+def _extraction_run(which: str, vault: Path) -> float:
+    """MB/s of one extraction, measured in a new process (see :mod:`benchmarks.extraction`)."""
+    done = subprocess.run([sys.executable, "-m", "benchmarks.extraction", which, str(vault)], cwd=REPO,
+                          env=repo_env(), capture_output=True, text=True, timeout=1800, check=True)
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    return float(figures["megabytes"]) / float(figures["seconds"])
 
 
 def bench_extraction(b: Bench, name: str, vault: Path, runs: int) -> None:
-    from markdown_it import MarkdownIt
-
-    from graph.build import ParseCache, build_from_notes
     from graph.loading import read_vault
-    from graph.vocabulary import load_vocabulary
 
     raw = read_vault(vault)
     megabytes = sum(len(n.text.encode("utf-8")) for n in raw) / 1e6
     base, ours = [], []
     for _ in range(max(runs, EXTRACTION_MIN_RUNS)):
-        md = MarkdownIt()
-        t = time.perf_counter()
-        for note in raw:
-            md.parse(note.text)
-        base.append(megabytes / (time.perf_counter() - t))
-        _fresh_process_caches()
-        t = time.perf_counter()
-        build_from_notes(raw, load_vocabulary(()), ParseCache())
-        ours.append(megabytes / (time.perf_counter() - t))
+        base.append(_extraction_run("markdown-it", vault))
+        ours.append(_extraction_run("kgsite", vault))
     b.add("extraction", name, ours, "MB/s", "markdown-it-py parse", base, ">= 0.5x", lambda v, r: r >= 0.5,
-          note=f"{megabytes:.2f} MB, {len(raw)} notes; median of {len(ours)} alternating runs, each "
-               f"starting from empty caches, as a new process does")
+          note=f"{megabytes:.2f} MB, {len(raw)} notes; median of {len(ours)} alternating runs, each in a "
+               f"new process, as a build is")
 
 
 def bench_build(b: Bench, name: str, vault: Path, runs: int) -> dict[str, float]:

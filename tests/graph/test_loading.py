@@ -88,3 +88,21 @@ def test_a_site_folder_inside_the_vault_is_not_read_as_notes(tmp_path: Path) -> 
     assert names((tmp_path / "site",)) == ["a.md"]
     assert names((tmp_path / "elsewhere",)) == ["a.md", "site/x/copy.md"]
     assert names((tmp_path / "site" / ".." / "site",)) == ["a.md"]  # written any way
+
+
+def test_parsed_notes_survive_the_trip_to_and_from_a_worker_or_the_cache_whole() -> None:
+    """Documents travel pickled (parse workers, the disk cache); every field of every block,
+    link and diagnostic must come back."""
+    import pickle
+    from dataclasses import fields
+
+    from graph.document import parse_document
+    from graph.loading import read_vault
+
+    for note in read_vault(EXAMPLES):
+        doc = parse_document(note)
+        back = pickle.loads(pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL))
+        assert back == doc and back.front_matter == doc.front_matter
+        for a, b in zip(doc.blocks + doc.links, back.blocks + back.links, strict=True):  # type: ignore[operator]
+            assert type(a) is type(b)
+            assert [getattr(a, f.name) for f in fields(a)] == [getattr(b, f.name) for f in fields(b)]

@@ -1,0 +1,42 @@
+"""One extraction measurement in a process of its own: ``python3 -m benchmarks.extraction
+{kgsite|markdown-it} VAULT`` prints ``{"megabytes": ..., "seconds": ...}``.
+
+A new process is what ``kgsite build`` is: nothing compiled or remembered from an earlier
+run (the vocabulary, the term matchers, compiled patterns), and no heap left over from the
+benchmark's other figures, which slowed the extraction measured inside the benchmark
+process by a tenth. Reading the notes is not timed, nor are imports; the markdown-it
+baseline is timed the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+
+def measure(which: str, vault: Path) -> dict[str, float]:
+    from graph.build import ParseCache, build_from_notes
+    from graph.loading import read_vault
+    from graph.vocabulary import load_vocabulary
+
+    raw = read_vault(vault)
+    megabytes = sum(len(n.text.encode("utf-8")) for n in raw) / 1e6
+    if which == "markdown-it":
+        from markdown_it import MarkdownIt
+
+        md = MarkdownIt()
+        start = time.perf_counter()
+        for note in raw:
+            md.parse(note.text)
+    elif which == "kgsite":
+        start = time.perf_counter()
+        build_from_notes(raw, load_vocabulary(()), ParseCache())
+    else:
+        raise SystemExit(f"unknown extractor {which!r}: kgsite or markdown-it")
+    return {"megabytes": megabytes, "seconds": time.perf_counter() - start}
+
+
+if __name__ == "__main__":
+    print(json.dumps(measure(sys.argv[1], Path(sys.argv[2]))))
