@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from functools import lru_cache
 from typing import Any
 
 import networkx as nx
@@ -15,7 +16,7 @@ import networkx as nx
 from generator.mapview import KIND_SHAPES, RELATION_STYLES
 from generator.paths import Layout, rel
 from generator.render import json_for_html
-from graph.vocabulary import load_vocabulary
+from graph.cuefile import builtin_cues
 
 #: Most nodes a page's local graph shows: the 1-hop neighbours first, then 2-hop ones.
 LOCAL_LIMIT = 30
@@ -25,15 +26,13 @@ LOCAL_RING = 16
 RELATION_ORDER = ["uses", "monitors", "alternative-to", "part-of"]
 
 
+@lru_cache(maxsize=1)
 def relation_labels() -> dict[tuple[str, str], str]:
     """(relation, "out" | "in") -> how a term's page names it: ``relation_labels`` in the
     vocabulary's cue file (words, not code); a relation it leaves out is shown by its name."""
-    given = load_vocabulary(()).cues.get("relation_labels") or {}
+    given = builtin_cues().get("relation_labels") or {}
     return {(rel, side): str((given.get(rel) or {}).get(side) or rel)
             for rel in RELATION_ORDER for side in ("out", "in")}
-
-
-RELATION_LABELS = relation_labels()
 KIND_LABELS = {"service": "サービス", "concept": "概念", "note": "ノート"}
 ENTITY_KINDS = ("service", "concept")
 
@@ -211,7 +210,7 @@ def entity_view(graph: nx.MultiDiGraph, node: str, layout: Layout,
             items = groups.get((rel_type, direction))
             if items:
                 relations.append({"type": rel_type, "direction": direction,
-                                  "label": RELATION_LABELS[(rel_type, direction)],
+                                  "label": relation_labels()[(rel_type, direction)],
                                   "items": sorted(items, key=lambda i: (i["name"].casefold(), i["href"]))})
     mention_counts: Counter[str] = Counter(m["note"] for m in data.get("mentions", []))
     first_line: dict[str, int] = {}

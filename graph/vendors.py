@@ -15,9 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
-import yaml
+from graph.cuefile import builtin_cues
 
 
 @dataclass(frozen=True)
@@ -33,7 +32,6 @@ class VendorWords:
 
 @lru_cache(maxsize=1)
 def vendor_words() -> VendorWords:
-    text = (resources.files("graph") / "vocab" / "cues.yml").read_text(encoding="utf-8")
-    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+    data = builtin_cues()
     return VendorWords(tuple(str(v) for v in data.get("vendors") or []),
                        tuple(str(v) for v in data.get("service_families") or []))

@@ -232,8 +232,8 @@ def test_relation_labels_are_words_of_the_cue_file() -> None:
     both sides of every relation a page lists."""
     import yaml
 
-    from generator.views import RELATION_LABELS, RELATION_ORDER
+    from generator.views import RELATION_ORDER, relation_labels
     from graph.vocabulary import builtin_dir
 
     given = yaml.safe_load((builtin_dir() / "cues.yml").read_text(encoding="utf-8"))["relation_labels"]
-    assert {(rel, side): given[rel][side] for rel in RELATION_ORDER for side in ("out", "in")} == RELATION_LABELS
+    assert {(rel, side): given[rel][side] for rel in RELATION_ORDER for side in ("out", "in")} == relation_labels()

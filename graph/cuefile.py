@@ -1,0 +1,22 @@
+"""The built-in cue file (``vocab/cues.yml``) on its own.
+
+Name keys need the vendor words while :mod:`graph.vocabulary` is still being imported,
+and the pages need the relation labels without the term files: both read the cue file
+here, once per process. :func:`graph.vocabulary.load_vocabulary` gives the same data as
+``Vocabulary.cues``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+
+@lru_cache(maxsize=1)
+def builtin_cues() -> dict[str, Any]:
+    text = (resources.files("graph") / "vocab" / "cues.yml").read_text(encoding="utf-8")
+    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return data if isinstance(data, dict) else {}
