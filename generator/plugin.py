@@ -26,7 +26,7 @@ from generator import incremental, indexing
 from generator.forkpages import ForkedPages
 from generator.paths import Layout
 from generator.pipeline import Built, build_site, forget_parsed
-from generator.prerender import Prerendered, Rendered, install, install_meta
+from generator.prerender import Rendered, install, install_meta
 from generator.render import MemoryBytecode, defuse_html, offline_html
 from generator.search import page_location, postprocess, release_search_index
 from generator.site import GeneratedSite, SiteOptions, stats_markdown
@@ -68,7 +68,6 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         self.compiled = MemoryBytecode()  # the theme's templates, compiled once while serving
         self.content_memo: dict[str, tuple[str, str]] = {}  # page -> its HTML in and out (while serving)
         self.rendered: Rendered = {}  # page -> the HTML MkDocs got for it (while serving)
-        self.digests: dict[str, tuple[str, Prerendered | None, str]] = {}  # page -> its last digest (serving)
         self.nav: Any = None
         self.forked: ForkedPages | None = None  # our pages the theme renders in a forked worker
 
@@ -227,9 +226,8 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         own = sorted(f.src_uri for f in files.documentation_pages() if f.src_uri not in generated)
         config_text = Path(config.config_file_path).read_text(encoding="utf-8") if config.config_file_path else ""
         shape = incremental.digest(repr(config.nav), config_text, *own)
-        digests = {p: self._digest(p, site.pages[p], site.prerendered.get(p)) for p in generated}
-        for gone in set(self.digests) - set(digests):
-            del self.digests[gone]
+        digests = {p: incremental.digest(site.pages[p], site.prerendered[p].digest if p in site.prerendered else "")
+                   for p in generated}
         self.generated_dests = {p: f.dest_uri for p, f in generated.items()}
         self.live_pages = [page_location(f.src_uri, config.use_directory_urls)
                            for f in files.documentation_pages()]
@@ -240,16 +238,6 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         for f in files.documentation_pages():
             if f.src_uri not in generated:
                 vars(f)["is_modified"] = lambda: True
-
-    def _digest(self, page: str, text: str, pre: Prerendered | None) -> str:
-        """The digest of a generated page's content; an unchanged page (the same
-        :class:`Prerendered` as last build) is not unpacked and hashed again."""
-        kept = self.digests.get(page)
-        if kept is not None and kept[1] is pre and kept[0] == text:
-            return kept[2]
-        d = incremental.digest(text, pre.html if pre is not None else "")
-        self.digests[page] = (text, pre, d)
-        return d
 
     def _copy_note_assets(self, files: Files, config: MkDocsConfig, layout: Layout) -> None:
         """Images beside notes kept outside docs_dir still reach the site."""

@@ -12,6 +12,7 @@ hooks, the theme, search indexing.
 from __future__ import annotations
 
 import copy
+import hashlib
 import re
 import zlib
 from dataclasses import dataclass
@@ -47,6 +48,12 @@ class Prerendered:
         return Prerendered(zlib.compress(html.encode("utf-8"), 1),
                            tuple((int(m.group(1)), m.group(2), TAG.sub("", m.group(3)).strip())
                                  for m in HEADING.finditer(html)))
+
+    @cached_property
+    def digest(self) -> str:
+        """What tells two versions of the page apart, without unpacking it (zlib gives the
+        same bytes for the same HTML; while serving, an unchanged page keeps this object)."""
+        return hashlib.sha256(self.packed).hexdigest()
 
     @cached_property
     def anchor_ids(self) -> frozenset[str]:
