@@ -188,11 +188,14 @@ class _DirtyWarningFilter(logging.Filter):
 def cmd_serve(args: argparse.Namespace) -> int:
     from mkdocs.commands.serve import serve
 
+    from generator.watching import event_driven_serve
+
     _setup_logging()
     kwargs = _mkdocs_args(args)
     # dirty mode: only the pages an edit changed are rebuilt (generator/incremental.py)
     logging.getLogger("mkdocs.commands.build").addFilter(_DirtyWarningFilter())
-    serve(dev_addr=args.dev_addr, livereload=True, build_type="dirty", **kwargs)  # type: ignore[arg-type]
+    with event_driven_serve():  # a save starts the rebuild at once (generator/watching.py)
+        serve(dev_addr=args.dev_addr, livereload=True, build_type="dirty", **kwargs)  # type: ignore[arg-type]
     return 0
 
 
