@@ -64,6 +64,9 @@ def layout(graph: Any, previous: Mapping[str, Position] | None = None, seed: int
     nodes (5,000 nodes in about a second).
     """
     nodes = sorted(str(n) for n in graph.nodes)
+    if previous and all(_finite(previous.get(n)) for n in nodes):
+        # nothing to place (an edit that brought no new term): every node stays where it was
+        return {n: (float(previous[n][0]), float(previous[n][1])) for n in nodes}
     # the adjacency view lists each neighbour once however many parallel edges there are
     edges = _edge_pairs(nodes, ((str(s), str(t)) for s, nbrs in graph.adj.items() for t in nbrs))
     return _positions(nodes, edges, previous or {}, seed, iterations)

@@ -85,49 +85,98 @@ def category_colors(graph: nx.MultiDiGraph) -> dict[str, str]:
     return {c: CATEGORY_COLORS[i % len(CATEGORY_COLORS)] for i, c in enumerate(cats)}
 
 
-def build_network(graph: nx.MultiDiGraph, layout: Layout, positions: dict[str, tuple[float, float]]) -> Network:
-    # imported here: pyvis brings IPython (about 0.4 s), paid where the map is drawn (a
-    # worker process, for a large vault), not by every process that imports kgsite
-    from pyvis.edge import Edge
-    from pyvis.network import Network
+def _node_spec(graph: nx.MultiDiGraph, node: str, layout: Layout, positions: dict[str, tuple[float, float]],
+               colors: dict[str, str]) -> tuple[str, tuple[tuple[str, Any], ...]]:
+    """What the map shows of a node: pyvis ``add_node`` arguments, as a hashable value."""
+    d = graph.nodes[node]
+    kind = d["kind"]
+    x, y = positions.get(node, (0.0, 0.0))
+    page = layout.note(d["path"]) if kind == "note" else layout.entity(node, kind)
+    # plain text only: the browser script sets it as text, never as HTML
+    title = f"{d['name']}\n{kind} · {d.get('category', '')}"
+    aliases = tuple(sorted({*map(str, d.get("aliases", [])), *map(str, d.get("vocabulary_aliases", []))}))
+    return node, (("label", str(d["name"])), ("title", title), ("x", x), ("y", y), ("shape", KIND_SHAPES[kind]),
+                  ("color", colors[str(d.get("category") or "")]), ("size", 10 + min(30, graph.degree(node))),
+                  ("kind", kind), ("category", str(d.get("category") or "")), ("aliases", aliases),
+                  ("url", page.removesuffix(".md")), ("physics", False))
 
-    net = Network(directed=True, cdn_resources="remote")
+
+def _map_edges(graph: nx.MultiDiGraph) -> list[tuple[str, str, str]]:
+    # node ids and keys are strings: plain tuple order, no key function
+    return [(s, t, k) for s, t, k in sorted(graph.edges(keys=True)) if k in RELATION_STYLES]
+
+
+def _edge_options(net: Network, s: str, t: str, k: str) -> dict[str, Any]:
+    from pyvis.edge import Edge
+
+    style = RELATION_STYLES[k]
+    return Edge(s, t, net.directed, relation=k, color=style["color"], arrows=style["arrows"],  # type: ignore[no-any-return]
+                dashes=style["dashes"], title=k).options
+
+
+def build_network(graph: nx.MultiDiGraph, layout: Layout, positions: dict[str, tuple[float, float]]) -> Network:
+    net = _network()
     colors = category_colors(graph)
     for node in sorted(graph.nodes):
-        d = graph.nodes[node]
-        kind = d["kind"]
-        x, y = positions.get(node, (0.0, 0.0))
-        page = layout.note(d["path"]) if kind == "note" else layout.entity(node, kind)
-        size = 10 + min(30, graph.degree(node))
-        # plain text only: the browser script sets it as text, never as HTML
-        title = f"{d['name']}\n{kind} · {d.get('category', '')}"
-        net.add_node(node, label=str(d["name"]), title=title, x=x, y=y, shape=KIND_SHAPES[kind],
-                     color=colors[str(d.get("category") or "")], size=size,
-                     kind=kind, category=str(d.get("category") or ""),
-                     aliases=sorted({*map(str, d.get("aliases", [])), *map(str, d.get("vocabulary_aliases", []))}),
-                     url=page.removesuffix(".md"), physics=False)
+        n_id, spec = _node_spec(graph, node, layout, positions, colors)
+        net.add_node(n_id, **{k: list(v) if k == "aliases" else v for k, v in spec})
     # Network.add_edge scans the node list for both ends of every edge (quadratic: seconds
     # at a thousand notes); the edges are checked against a set and appended as it would
     nodes = set(net.get_nodes())
-    for s, t, k in sorted(graph.edges(keys=True), key=lambda e: (str(e[0]), str(e[1]), str(e[2]))):
-        style = RELATION_STYLES.get(k)
-        if style is None:
-            continue
+    for s, t, k in _map_edges(graph):
         if s not in nodes or t not in nodes:
             raise ValueError(f"edge {s} -> {t} names a node the map does not have")
-        net.edges.append(Edge(s, t, net.directed, relation=k, color=style["color"], arrows=style["arrows"],
-                              dashes=style["dashes"], title=k).options)
+        net.edges.append(_edge_options(net, s, t, k))
     return net
 
 
-def graph_data_js(graph: nx.MultiDiGraph, layout: Layout, positions: dict[str, tuple[float, float]]) -> str:
-    net = build_network(graph, layout, positions)
+def _network() -> Network:
+    # imported here: pyvis brings IPython (about 0.4 s), paid where the map is drawn (a
+    # worker process, for a large vault), not by every process that imports kgsite
+    from pyvis.network import Network
+
+    return Network(directed=True, cdn_resources="remote")
+
+
+#: while serving: each node's and edge's JSON in the last map, by everything it shows
+MapMemo = dict[object, str]
+
+
+def graph_data_js(graph: nx.MultiDiGraph, layout: Layout, positions: dict[str, tuple[float, float]],
+                  memo: MapMemo | None = None) -> str:
+    """The map's data script: pyvis's node and edge options as JSON.
+
+    ``memo`` (kept while serving): an edit changes a few nodes and edges of thousands, so
+    each node's and edge's JSON is taken from the last build when what it shows is
+    unchanged (a list of JSON objects is its items' JSON joined: the same bytes).
+    """
+    net = _network()
     colors = category_colors(graph)
-    payload: dict[str, Any] = {
-        "nodes": net.nodes,
-        "edges": net.edges,
-        "categories": [{"name": c or "—", "color": col} for c, col in sorted(colors.items())],
-        "relations": [{"name": r, **RELATION_STYLES[r]} for r in MAP_RELATIONS],
-    }
+    kept: MapMemo = memo if memo is not None else {}
+    fresh: MapMemo = {}
+    node_parts = []
+    for node in sorted(graph.nodes):
+        spec = _node_spec(graph, node, layout, positions, colors)
+        part = kept.get(spec)
+        if part is None:
+            n_id, args = spec
+            net.add_node(n_id, **{k: list(v) if k == "aliases" else v for k, v in args})
+            part = json_for_html(net.nodes[-1])
+        fresh[spec] = part
+        node_parts.append(part)
+    edge_parts = []
+    for s, t, k in _map_edges(graph):
+        part = kept.get((s, t, k))
+        if part is None:
+            part = json_for_html(_edge_options(net, s, t, k))
+        fresh[(s, t, k)] = part
+        edge_parts.append(part)
+    if memo is not None:
+        memo.clear()
+        memo.update(fresh)
+    # the payload's keys in sorted order, as json_for_html writes a dict
+    categories = json_for_html([{"name": c or "—", "color": col} for c, col in sorted(colors.items())])
+    relations = json_for_html([{"name": r, **RELATION_STYLES[r]} for r in MAP_RELATIONS])
     # no literal "<", ">" or "&": the data can never close a script element or open a tag
-    return "window.KGSITE_GRAPH = " + json_for_html(payload) + ";\n"
+    return (f'window.KGSITE_GRAPH = {{"categories":{categories},"edges":[{",".join(edge_parts)}],'
+            f'"nodes":[{",".join(node_parts)}],"relations":{relations}}};\n')

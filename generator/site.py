@@ -15,6 +15,7 @@ from typing import Any, cast
 
 from generator.indexing import Indexed, index_sections
 from generator.mapview import (
+    MapMemo,
     category_colors,
     compute_layout,
     graph_data_js,
@@ -97,6 +98,7 @@ class Drawn:
 
 
 _DRAWN: dict[str, tuple[object, Drawn]] = {}
+_MAP: MapMemo = {}  # while serving: the last map's JSON, node by node and edge by edge
 _SHARED: dict[int, object] = {}
 
 
@@ -221,7 +223,7 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
     def job(i: int) -> Drawn | tuple[dict[str, tuple[float, float]], str]:
         if i == 0:
             placed = compute_layout(graph, previous_positions) if opts.map else {}
-            return placed, graph_data_js(graph, layout, placed)
+            return placed, graph_data_js(graph, layout, placed, _MAP if remember else None)
         if i <= len(tables):
             return table_page(*tables[i - 1])
         i -= 1 + len(tables)

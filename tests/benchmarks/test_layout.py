@@ -76,6 +76,16 @@ def test_previous_positions_are_kept_and_new_nodes_land_near_their_neighbours() 
     assert after == layout(g, previous=before)
 
 
+def test_an_edit_that_adds_no_node_moves_nothing() -> None:
+    g = two_cliques()
+    before = layout(g)
+    g.remove_node("a05")  # a note deleted, an edge dropped: every other node keeps its place
+    g.add_edge("a01", "b01", key="uses")
+    after = layout(g, previous=before)
+    assert after == {n: p for n, p in before.items() if n != "a05"}
+    assert all(type(v) is float for p in after.values() for v in p)
+
+
 def test_unusable_previous_positions_are_ignored() -> None:
     g = two_cliques(4)
     bad = {"a00": (math.nan, 0.0), "a01": (math.inf, 1.0)}

@@ -11,11 +11,14 @@ from pathlib import Path
 import pytest
 
 from generator import pipeline, site
+from generator.mapview import graph_data_js
+from generator.paths import Layout
 from generator.pipeline import build_site
 
 EDITS = [
     "\n\nAmazon SageMaker Model Monitor は Amazon CloudWatch にメトリクスを送信する。\n",
     "\n\n## Amazon Foobar Insight\n\nAmazon Foobar Insight は Amazon S3 にデータを保存する。[[MLA 学習]]\n",
+    "\n\n復習メモ: 特に新しいことはない。\n",
 ]
 
 
@@ -47,9 +50,17 @@ def test_pages_after_an_edit_read_as_in_a_fresh_build(seeds_dir: Path, tmp_path:
     note = sorted(vault.glob("*.md"))[2]
     note.write_text(note.read_text(encoding="utf-8") + edit, encoding="utf-8")
     kept_before = dict(site._DRAWN)
-    after = build_site(vault, keep_layout=True).site
+    built = build_site(vault, keep_layout=True)
+    after = built.site
     served = {p: after.text(p) for p in after.pages}
     # many pages were taken as they were, not drawn again (a new term touches its neighbours' pages)
     same_object = sum(1 for p, (_, d) in site._DRAWN.items() if p in kept_before and kept_before[p][1] is d)
     assert same_object > len(served) // 3
     assert served == _fresh(vault)
+    # the map's data, its nodes and edges partly taken from the last build, is what drawing
+    # it whole at the same positions gives
+    graph = built.result.graph
+    layout = Layout().with_pages([d.path for d in built.result.documents],
+                                 [(str(n), str(d["kind"])) for n, d in graph.nodes(data=True) if d["kind"] != "note"])
+    assert len(site._MAP) > graph.number_of_nodes()
+    assert after.assets[layout.asset("graph-data.js")].decode("utf-8") == graph_data_js(graph, layout, after.positions)
