@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any, cast
 
+from generator.affected import LastBuild, stale_terms
 from generator.indexing import Indexed, index_sections
 from generator.mapview import (
     MapMemo,
@@ -98,6 +99,7 @@ class Drawn:
 
 
 _DRAWN: dict[str, tuple[object, Drawn]] = {}
+_BEFORE: dict[int, LastBuild] = {}  # while serving: what the last build's term pages were drawn from
 _MAP: MapMemo = {}  # while serving: the last map's JSON, node by node and edge by edge
 _SHARED: dict[int, object] = {}
 
@@ -159,15 +161,21 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
         base = _same_as_before(0, (template, opts.use_directory_urls, opts.index_sections,
                                    tuple(sorted(urls("index.md").items()))))
         # what wikilinks and links between files resolve against
-        links = _same_as_before(1, (tuple(sorted(lookup.items())), tuple(sorted(existing)),
-                                    tuple(sorted(graph.graph.get("entity_keys", {}).items())),
-                                    tuple((n, graph.nodes[n]["kind"]) for n in nodes)))
+        # (compared as dicts and sets: equal whatever their order, and no sorting of thousands of keys)
+        links = _same_as_before(1, (dict(lookup), frozenset(existing), dict(graph.graph.get("entity_keys", {})),
+                                    {n: graph.nodes[n]["kind"] for n in nodes}))
+
+    # while serving, the terms whose page an edit cannot have changed are not even viewed
+    drawn_from = LastBuild.of(graph, layout, colors) if remember else None
+    stale = stale_terms(_BEFORE.get(0), drawn_from, nodes) if drawn_from is not None else None
 
     def entity_page(node: str) -> Drawn:
         page = layout.entity(node, graph.nodes[node]["kind"])
+        kept = _DRAWN.get(page)
+        if stale is not None and node not in stale and kept is not None and cast(tuple[Any, ...], kept[0])[0] is base:
+            return kept[1]
         view = entity_view(graph, node, layout, colors, adjacency)
         inputs = (base, view) if remember else None  # compared as values: the view is plain data
-        kept = _DRAWN.get(page)
         if inputs is not None and kept is not None and kept[0] == inputs:
             return kept[1]
 
@@ -236,6 +244,8 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
     note_drawn = cast(list[Drawn], done[1 + len(tables) + len(nodes):])
     indexed = {d.page: d.indexed for d in (*entity_drawn, *note_drawn) if d.indexed is not None}
     if remember:
+        assert drawn_from is not None
+        _BEFORE[0] = drawn_from
         _DRAWN.clear()
         _DRAWN.update((d.page, (d.inputs, d)) for d in (*table_drawn, *entity_drawn, *note_drawn)
                       if d.inputs is not None)
