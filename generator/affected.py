@@ -9,12 +9,13 @@ changes the views of a handful of terms. A term's page shows:
   relations with their evidence;
 * each related term's name and kind, and each cited note's title and page;
 * a local graph of the terms up to two typed hops away: their names, kinds, categories,
-  the typed edges among them, and, to choose the nearest sixteen, their degrees.
+  the typed edges among them (not their evidence), and, to choose the nearest sixteen,
+  their degrees.
 
-So a term's page can change only when its own node or typed edges changed, when a term
-within two typed hops changed its name, kind, category or typed edges, when a direct
-neighbour's degree changed, or when something every page reads changed (page paths,
-category colours, note titles): then every page is redrawn. Edges are looked up in the
+So a term's page can change only when its own node or typed edges (or their evidence)
+changed, when a term within two typed hops changed its name, kind, category or set of
+typed edges, when a direct neighbour's degree changed, or when something every page
+reads changed (page paths, category colours, note titles): then every page is redrawn. Edges are looked up in the
 graphs both before and after the edit, so a removed relation reaches the terms it used to
 connect. The rule over-approximates: a page it names may come out the same.
 """
@@ -110,9 +111,11 @@ def stale_terms(before: LastBuild | None, now: LastBuild, terms: Iterable[str]) 
             changed.add(n)
             if _display(data) != _display(was):
                 shown.add(n)
-        if now.typed.get(n) != before.typed.get(n):
-            changed.add(n)
-            shown.add(n)
+        edges, were = now.typed.get(n, {}), before.typed.get(n, {})
+        if edges != were:
+            changed.add(n)  # (their evidence is quoted on this page only)
+            if edges.keys() != were.keys():
+                shown.add(n)
         if now.degrees[n] != before.degrees[n]:
             degree.add(n)
     gone = {n for n, d in old.nodes(data=True) if d["kind"] != "note" and n not in graph}

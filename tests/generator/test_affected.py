@@ -56,10 +56,15 @@ def _vault(rng: random.Random) -> nx.MultiDiGraph:
 def _edit(g: nx.MultiDiGraph, rng: random.Random) -> None:
     terms = [n for n, d in g.nodes(data=True) if d["kind"] != "note"]
     notes = [d["path"] for _, d in g.nodes(data=True) if d["kind"] == "note"]
-    what = rng.choice(["relate", "unrelate", "rename", "recategorise", "mention", "unmention", "add", "remove",
-                       "retitle", "move-line"])
+    what = rng.choice(["relate", "requote", "unrelate", "rename", "recategorise", "mention", "unmention", "add",
+                       "remove", "retitle", "move-line"])
     if what == "relate":
         _relate(g, rng, terms, notes)
+    elif what == "requote":  # a relation read from one more sentence: quoted on its two terms' pages only
+        typed = [(s, t, k) for s, t, k in g.edges(keys=True) if k in RELATIONS]
+        s, t, k = rng.choice(typed)
+        g.edges[s, t, k]["evidence"] = [*g.edges[s, t, k]["evidence"],
+                                        {"note": rng.choice(notes), "line": 7, "quote": "again", "rule": "cue"}]
     elif what == "unrelate":
         typed = [(s, t, k) for s, t, k in g.edges(keys=True) if k in RELATIONS]
         g.remove_edge(*rng.choice(typed))
