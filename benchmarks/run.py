@@ -433,6 +433,8 @@ def bench_edit_api(b: Bench, name: str, vault: Path, runs: int) -> None:
         pipeline._POSITIONS.clear()
         site._DRAWN.clear()
         site._SHARED.clear()
+        site._BEFORE.clear()
+        site._MAP.clear()
         t = time.perf_counter()
         pipeline.build_site(work, keep_layout=True)  # as under serve
         cold.append(time.perf_counter() - t)
