@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 
@@ -69,7 +70,14 @@ def test_without_file_events_serving_falls_back_to_polling(tmp_path: Path, monke
         raise OSError(24, "inotify instance limit reached")
 
     monkeypatch.setattr(type(Observer()), "start", refuse)
-    with watching.event_driven_serve(), caplog.at_level("INFO", logger="mkdocs.kgsite"):
-        server = _server(tmp_path)
+    # MkDocs' logging setup (another test may have run kgsite in this process) stops
+    # "mkdocs" records from reaching the root logger: listen on the logger itself
+    logger = logging.getLogger("mkdocs.kgsite")
+    logger.addHandler(caplog.handler)
+    try:
+        with watching.event_driven_serve(), caplog.at_level("INFO", logger="mkdocs.kgsite"):
+            server = _server(tmp_path)
+    finally:
+        logger.removeHandler(caplog.handler)
     assert isinstance(server.observer, PollingObserver)
     assert "inotify instance limit reached" in caplog.text and "polling" in caplog.text
