@@ -29,9 +29,10 @@ from typing import Any
 import networkx as nx
 
 from generator.paths import Layout
+from generator.views import RELATION_ORDER
 
 #: the relations a term's page and its local graph show
-TYPED = frozenset({"uses", "monitors", "alternative-to", "part-of"})
+TYPED = frozenset(RELATION_ORDER)
 
 
 Typed = dict[str, dict[tuple[str, str, str], Any]]
