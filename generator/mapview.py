@@ -114,22 +114,6 @@ def _edge_options(net: Network, s: str, t: str, k: str) -> dict[str, Any]:
                 dashes=style["dashes"], title=k).options
 
 
-def build_network(graph: nx.MultiDiGraph, layout: Layout, positions: dict[str, tuple[float, float]]) -> Network:
-    net = _network()
-    colors = category_colors(graph)
-    for node in sorted(graph.nodes):
-        n_id, spec = _node_spec(graph, node, layout, positions, colors)
-        net.add_node(n_id, **{k: list(v) if k == "aliases" else v for k, v in spec})
-    # Network.add_edge scans the node list for both ends of every edge (quadratic: seconds
-    # at a thousand notes); the edges are checked against a set and appended as it would
-    nodes = set(net.get_nodes())
-    for s, t, k in _map_edges(graph):
-        if s not in nodes or t not in nodes:
-            raise ValueError(f"edge {s} -> {t} names a node the map does not have")
-        net.edges.append(_edge_options(net, s, t, k))
-    return net
-
-
 def _network() -> Network:
     # imported here: pyvis brings IPython (about 0.4 s), paid where the map is drawn (a
     # worker process, for a large vault), not by every process that imports kgsite
@@ -160,11 +144,14 @@ def graph_data_js(graph: nx.MultiDiGraph, layout: Layout, positions: dict[str, t
         part = kept.get(spec)
         if part is None:
             n_id, args = spec
+            # Network.add_node scans the node list for the id: only new and changed nodes pay it
             net.add_node(n_id, **{k: list(v) if k == "aliases" else v for k, v in args})
             part = json_for_html(net.nodes[-1])
         fresh[spec] = part
         node_parts.append(part)
     edge_parts = []
+    # (edges are appended as Network.add_edge would, without its scan of the node list for
+    # both ends of every edge: quadratic, seconds at a thousand notes)
     for s, t, k in _map_edges(graph):
         part = kept.get((s, t, k))
         if part is None:

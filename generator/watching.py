@@ -9,8 +9,9 @@ save within milliseconds and costs nothing while nothing changes.
 The server is MkDocs' own (:class:`mkdocs.livereload.LiveReloadServer`) with only the
 observer swapped, so the rebuild loop, the reload of open pages and the error pages stay
 what MkDocs does. The observer reports changes only: unlike a poll, file events also
-report every read, and each build reads every note. Where the native observer cannot start (no inotify instance left, an
-exotic file system), serving falls back to MkDocs' polling with a log line saying so.
+report every read, and each build reads every note. Where the native observer cannot
+start (no inotify instance left, an exotic file system), serving falls back to MkDocs'
+polling with a log line saying so.
 """
 
 from __future__ import annotations
