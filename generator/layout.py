@@ -67,9 +67,15 @@ def layout(graph: Any, previous: Mapping[str, Position] | None = None, seed: int
     if previous and all(_finite(previous.get(n)) for n in nodes):
         # nothing to place (an edit that brought no new term): every node stays where it was
         return {n: (float(previous[n][0]), float(previous[n][1])) for n in nodes}
+    return _positions(*problem(graph), previous or {}, seed, iterations)
+
+
+def problem(graph: Any) -> tuple[list[str], np.ndarray]:
+    """Everything of ``graph`` that :func:`layout` reads: its sorted node ids and its edges
+    as sorted index pairs. Equal problems (and ``previous``, ``seed``) give equal layouts."""
+    nodes = sorted(str(n) for n in graph.nodes)
     # the adjacency view lists each neighbour once however many parallel edges there are
-    edges = _edge_pairs(nodes, ((str(s), str(t)) for s, nbrs in graph.adj.items() for t in nbrs))
-    return _positions(nodes, edges, previous or {}, seed, iterations)
+    return nodes, _edge_pairs(nodes, ((str(s), str(t)) for s, nbrs in graph.adj.items() for t in nbrs))
 
 
 def layout_edges(nodes: Iterable[Hashable], edges: Iterable[tuple[Hashable, Hashable]],

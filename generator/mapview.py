@@ -12,11 +12,12 @@ from __future__ import annotations
 import math
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import networkx as nx
 
-from generator.layout import layout
+from generator.layout import layout, problem
+from generator.pagecache import PageCache, digest
 from generator.paths import Layout
 from generator.render import json_for_html
 
@@ -70,9 +71,21 @@ def static_asset(name: str) -> bytes:
 
 
 def compute_layout(graph: nx.MultiDiGraph, previous: dict[str, tuple[float, float]] | None = None,
-                   seed: int = 7) -> dict[str, tuple[float, float]]:
-    """Deterministic positions, reusing the previous build's; see :func:`generator.layout.layout`."""
-    return layout(graph, previous, seed)
+                   seed: int = 7, cache: PageCache | None = None) -> dict[str, tuple[float, float]]:
+    """Deterministic positions, reusing the previous build's; see :func:`generator.layout.layout`.
+
+    ``cache``: a build without previous positions (a plain build) takes the last build's
+    layout when the graph's nodes and edges are the same (the layout reads nothing else)."""
+    if cache is None or previous:
+        return layout(graph, previous, seed)
+    nodes, edges = problem(graph)
+    key = digest((seed, nodes, edges.tobytes()))
+    kept = cache.load_named("layout")
+    if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == key and isinstance(kept[1], dict):
+        return cast(dict[str, tuple[float, float]], kept[1])
+    placed = layout(graph, None, seed)
+    cache.store_named("layout", (key, placed))
+    return placed
 
 
 def _ring(i: int, n: int) -> tuple[float, float]:

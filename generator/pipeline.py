@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from generator.changes import CHANGES_FILE, SNAPSHOT_FILE, Changes, Snapshot, compare, write_json
+from generator.pagecache import PageCache
 from generator.site import GeneratedSite, SiteOptions, generate
 from graph.build import BuildResult, ParseCache, RelationMemo, build_from_notes
 from graph.cache import DiskParseCache, cache_version
@@ -153,8 +154,9 @@ def build_site(notes_dir: Path, vocabulary: tuple[str, ...] = (), options: SiteO
     opts = options or SiteOptions()
     entities = [(str(n), str(d["kind"])) for n, d in result.graph.nodes(data=True) if d["kind"] != "note"]
     opts = replace(opts, layout=opts.layout.with_pages([d.path for d in result.documents], entities))
+    pages = None if cache_dir is None else PageCache(cache_dir.resolve(), vocabulary_digest(vocabulary))
     site = generate(result, texts, opts, _POSITIONS.get(key) if keep_layout else None,
-                    _vault_files(notes_dir, exclude), remember=keep_layout)
+                    _vault_files(notes_dir, exclude), remember=keep_layout, page_cache=pages)
     if keep_layout:
         _POSITIONS[key] = site.positions
     snap = Snapshot.of(result.graph, [d.format() for d in result.diagnostics])

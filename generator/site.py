@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import html
-from dataclasses import dataclass, field
+import itertools
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import Any, cast
 
@@ -26,6 +27,7 @@ from generator.mapview import (
 )
 from generator.notehtml import note_html
 from generator.notepage import heading_slug, render_note
+from generator.pagecache import PageCache, digest
 from generator.paths import Layout, href_url, rel, url_rel
 from generator.prerender import Prerendered
 from generator.render import environment, yaml_str
@@ -68,6 +70,9 @@ class GeneratedSite:
     indexed: dict[str, Indexed] = field(default_factory=dict)
     #: what the front matter of entity and note pages says (MkDocs need not parse it back)
     meta: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: how many generated pages were drawn by this build (the others were taken from an
+    #: earlier one: the page cache, or while serving, memory)
+    drawn: int = 0
 
     def digest(self) -> str:
         h = hashlib.sha256()
@@ -96,12 +101,17 @@ class Drawn:
     inputs: object = None
     #: what ``front_matter`` says
     meta: dict[str, Any] | None = None
+    #: its name in the page cache (:mod:`generator.pagecache`), when one is used
+    key: str = ""
+    #: the build that drew it (:data:`_BUILDS`; 0 when read back from the page cache)
+    drawn_in: int = 0
 
 
 _DRAWN: dict[str, tuple[object, Drawn]] = {}
 _BEFORE: dict[int, LastBuild] = {}  # while serving: what the last build's term pages were drawn from
 _MAP: MapMemo = {}  # while serving: the last map's JSON, node by node and edge by edge
 _SHARED: dict[int, object] = {}
+_BUILDS = itertools.count(1)
 
 
 def _same_as_before(slot: int, value: object) -> object:
@@ -119,11 +129,16 @@ being drawn again (comparing a view costs a fraction of rendering it)."""
 
 def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | None = None,
              previous_positions: dict[str, tuple[float, float]] | None = None,
-             vault_files: set[str] | None = None, remember: bool = False) -> GeneratedSite:
-    """All generated pages (Markdown) and assets (bytes), keyed by path under docs_dir."""
+             vault_files: set[str] | None = None, remember: bool = False,
+             page_cache: PageCache | None = None) -> GeneratedSite:
+    """All generated pages (Markdown) and assets (bytes), keyed by path under docs_dir.
+
+    ``page_cache``: pages whose inputs are unchanged since a build that used the same
+    cache are read back from it instead of drawn (see :mod:`generator.pagecache`)."""
     opts = options or SiteOptions()
     layout = opts.layout
     graph = result.graph
+    this_build = next(_BUILDS)
     env = environment(opts.templates)
     pages: dict[str, str] = {}
     assets: dict[str, bytes] = {}
@@ -165,6 +180,25 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
         links = _same_as_before(1, (dict(lookup), frozenset(existing), dict(graph.graph.get("entity_keys", {})),
                                     {n: graph.nodes[n]["kind"] for n in nodes}))
 
+    # the same, as hashes naming pages in the page cache
+    cache_base = cache_links = ""
+    if page_cache is not None:
+        template = env.loader.get_source(env, "entity.html.j2")[0] if env.loader is not None else ""
+        cache_base = digest((template, opts.use_directory_urls, opts.index_sections, sorted(urls("index.md").items())))
+        cache_links = digest((sorted(lookup.items()), sorted(existing),
+                              sorted(graph.graph.get("entity_keys", {}).items()),
+                              [(n, graph.nodes[n]["kind"]) for n in sorted(nodes)],
+                              (layout.prefix, layout.notes_dir, layout.note_pages, layout.entity_pages)))
+
+    def cached(key: str, page: str, inputs: object) -> Drawn | None:
+        hit = page_cache.load(key) if page_cache is not None and key else None
+        return replace(hit, inputs=inputs, key=key, drawn_in=0) if isinstance(hit, Drawn) and hit.page == page else None
+
+    def keep(drawn: Drawn) -> Drawn:
+        if page_cache is not None and drawn.key:
+            page_cache.store(drawn.key, replace(drawn, inputs=None))
+        return drawn
+
     # while serving, the terms whose page an edit cannot have changed are not even viewed
     drawn_from = LastBuild.of(graph, layout, colors) if remember else None
     stale = stale_terms(_BEFORE.get(0), drawn_from, nodes) if drawn_from is not None else None
@@ -178,14 +212,19 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
         inputs = (base, view) if remember else None  # compared as values: the view is plain data
         if inputs is not None and kept is not None and kept[0] == inputs:
             return kept[1]
+        key = digest((cache_base, page, view)) if page_cache is not None else ""
+        hit = cached(key, page, inputs)
+        if hit is not None:
+            return hit
 
         def u(href: str, page: str = page) -> str:
             return href_url(page, href, opts.use_directory_urls)
 
         body = entity_tpl.render(e=view, u=u, slug=heading_slug, **urls(page))
-        return Drawn(page, f"---\ntitle: {yaml_str(view['name'])}\n---\n", Prerendered.of(body),
-                     indexed=index_sections(body) if opts.index_sections else None, inputs=inputs,
-                     meta={"title": html.escape(str(view["name"]), quote=False)})
+        return keep(Drawn(page, f"---\ntitle: {yaml_str(view['name'])}\n---\n", Prerendered.of(body),
+                          indexed=index_sections(body) if opts.index_sections else None, inputs=inputs,
+                          meta={"title": html.escape(str(view["name"]), quote=False)}, key=key,
+                          drawn_in=this_build))
 
     def note_page(doc: Document) -> Drawn:
         page = layout.note(doc.path)
@@ -193,20 +232,28 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
             page = layout.index(f"{layout.notes_dir}/index-note.md")
         text = texts.get(doc.path, "")
         inputs = None
-        if remember:
+        key = ""
+        if remember or page_cache is not None:
             nid = "note:" + doc.path
             edges = graph.out_edges(nid, keys=True, data=True) if nid in graph else ()
             said = tuple((layout.entity(eid, graph.nodes[eid]["kind"]), ev["line"], ev["quote"])
                          for _, eid, k, data in edges if k == "mentions" for ev in data["evidence"])
-            inputs = (base, text, said, links if ("[[" in text or "](" in text) else None)
-            kept = _DRAWN.get(page)
-            if kept is not None and kept[0] == inputs:
-                return kept[1]
+            linked = "[[" in text or "](" in text
+            if remember:
+                inputs = (base, text, said, links if linked else None)
+                kept = _DRAWN.get(page)
+                if kept is not None and kept[0] == inputs:
+                    return kept[1]
+            if page_cache is not None:
+                key = digest((cache_base, page, doc.path, text, said, cache_links if linked else None))
+                hit = cached(key, page, inputs)
+                if hit is not None:
+                    return hit
         missing: list[tuple[str, str]] = []
         note = render_note(doc, text, graph, layout, lookup, existing, missing, page, opts.use_directory_urls)
         body = note_html(note.body, page, opts.use_directory_urls, note.marks)
-        return Drawn(page, note.front_matter, Prerendered.of(body), tuple(missing),
-                     index_sections(body) if opts.index_sections else None, inputs, note.meta)
+        return keep(Drawn(page, note.front_matter, Prerendered.of(body), tuple(missing),
+                          index_sections(body) if opts.index_sections else None, inputs, note.meta, key, this_build))
 
     tables = (("service", "services/index.md", "サービス", "カテゴリ別のサービス一覧です。"),
               ("concept", "concepts/index.md", "概念",
@@ -224,14 +271,29 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
         kept = _DRAWN.get(page)
         if inputs is not None and kept is not None and kept[0] == inputs:
             return kept[1]
+        key = digest((cache_base, page, table)) if page_cache is not None else ""
+        hit = cached(key, page, inputs)
+        if hit is not None:
+            return hit
         front, pre = _table_page(table, page, opts.use_directory_urls)
-        return Drawn(page, front, pre, inputs=inputs)
+        return keep(Drawn(page, front, pre, inputs=inputs, key=key, drawn_in=this_build))
 
     # the map's layout and every page drawn from the graph, on every core for a large vault
     def job(i: int) -> Drawn | tuple[dict[str, tuple[float, float]], str]:
         if i == 0:
-            placed = compute_layout(graph, previous_positions) if opts.map else {}
-            return placed, graph_data_js(graph, layout, placed, _MAP if remember else None)
+            placed = compute_layout(graph, previous_positions, cache=page_cache) if opts.map else {}
+            memo = _MAP if remember else None
+            if page_cache is None or memo:
+                return placed, graph_data_js(graph, layout, placed, memo)
+            # the map's pieces from the last build that used the cache
+            kept = page_cache.load_named("map")
+            memo = memo if memo is not None else {}
+            memo.update(kept if isinstance(kept, dict) else {})
+            before = dict(memo)
+            data = graph_data_js(graph, layout, placed, memo)
+            if memo != before:
+                page_cache.store_named("map", memo)
+            return placed, data
         if i <= len(tables):
             return table_page(*tables[i - 1])
         i -= 1 + len(tables)
@@ -243,6 +305,8 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
     entity_drawn = cast(list[Drawn], done[1 + len(tables):1 + len(tables) + len(nodes)])
     note_drawn = cast(list[Drawn], done[1 + len(tables) + len(nodes):])
     indexed = {d.page: d.indexed for d in (*entity_drawn, *note_drawn) if d.indexed is not None}
+    if page_cache is not None:
+        page_cache.keep_only({d.key for d in (*table_drawn, *entity_drawn, *note_drawn) if d.key})
     if remember:
         assert drawn_from is not None
         _BEFORE[0] = drawn_from
@@ -282,7 +346,9 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
     assets[layout.asset("kgsite.css")] = static_asset("kgsite.css")
     assets[layout.asset("kgsite-search.js")] = static_asset("kgsite-search.js")
     meta = {d.page: d.meta for d in (*entity_drawn, *note_drawn) if d.meta is not None}
-    return GeneratedSite(pages, assets, positions, sorted(set(missing)), search_terms, prerendered, indexed, meta)
+    drawn = sum(1 for d in (*table_drawn, *entity_drawn, *note_drawn) if d.drawn_in == this_build)
+    return GeneratedSite(pages, assets, positions, sorted(set(missing)), search_terms, prerendered, indexed, meta,
+                         drawn)
 
 
 def _table_page(markdown: str, page: str, use_directory_urls: bool) -> tuple[str, Prerendered]:

@@ -1,0 +1,173 @@
+"""Pages kept between builds (``.kgsite-cache/pages``): a build that reads pages back from
+the cache must give exactly the site a build with an empty cache gives, after any edit."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from generator import pipeline
+from generator.pagecache import PAGES_DIRNAME, PageCache, digest
+from generator.pipeline import Built, build_site
+from generator.site import SiteOptions
+
+OPTIONS = SiteOptions(index_sections=True)
+
+
+def _build(vault: Path, cache: Path, vocabulary: tuple[str, ...] = ()) -> Built:
+    pipeline._CACHES.clear()  # what a new process sees: only the disk
+    return build_site(vault, vocabulary, OPTIONS, cache_dir=cache)
+
+
+def _everything(built: Built) -> dict[str, object]:
+    s = built.site
+    return {"pages": {p: s.text(p) for p in s.pages}, "assets": s.assets, "positions": s.positions,
+            "missing": s.missing_links, "terms": s.search_terms, "meta": s.meta,
+            "toc": {p: pre.toc for p, pre in s.prerendered.items()},
+            "indexed": {p: i.sections for p, i in s.indexed.items()}}
+
+
+def _append(extra: str) -> Callable[[Path], None]:
+    def edit(vault: Path) -> None:
+        note = sorted(vault.glob("*.md"))[2]
+        note.write_text(note.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    return edit
+
+
+def _rename(vault: Path) -> None:
+    """A note moves: its page path, and every link to it, change."""
+    note = sorted(vault.glob("*.md"))[1]
+    (vault / "sub").mkdir()
+    note.rename(vault / "sub" / note.name)
+
+
+def _new_linking_note(vault: Path) -> None:
+    names = [p.stem for p in sorted(vault.glob("*.md"))]
+    (vault / "新しいノート.md").write_text(
+        "# 新しいノート\n\n" + "\n".join(f"- [[{n}]] を参照" for n in names) +
+        "\n\nAmazon SageMaker Clarify は Amazon SageMaker Model Monitor と連携する。\n", encoding="utf-8")
+
+
+def _delete(vault: Path) -> None:
+    sorted(vault.glob("*.md"))[0].unlink()
+
+
+EDITS: dict[str, Callable[[Path], None]] = {
+    "nothing": lambda vault: None,
+    "relation": _append("\n\nAmazon SageMaker Model Monitor は Amazon CloudWatch にメトリクスを送信する。\n"),
+    "new term": _append("\n\n## Amazon Foobar Insight\n\nAmazon Foobar Insight は Amazon S3 にデータを保存する。\n"),
+    "plain text": _append("\n\n復習メモ: 特に新しいことはない。\n"),
+    "rename": _rename,
+    "new note linking all": _new_linking_note,
+    "delete": _delete,
+}
+
+#: edits that change a handful of pages (moving or removing a note changes the pages
+#: that cite it, in a five-note vault most of them)
+LOCAL = ("nothing", "relation", "new term", "plain text")
+
+
+@pytest.mark.parametrize("edit", list(EDITS))
+def test_a_build_from_the_cache_is_a_fresh_build(seeds_dir: Path, tmp_path: Path, edit: str) -> None:
+    vault = tmp_path / "notes"
+    shutil.copytree(seeds_dir, vault)
+    warm = tmp_path / "warm"
+    first = _build(vault, warm)
+    assert first.site.drawn == len(first.site.prerendered)  # an empty cache: every page drawn
+    EDITS[edit](vault)
+    again = _build(vault, warm)
+    fresh = _build(vault, tmp_path / "cold")
+    assert _everything(again) == _everything(fresh)
+    if edit in LOCAL:  # an edit inside one note: most pages are read back, not drawn
+        assert again.site.drawn < len(again.site.prerendered) // 2
+    if edit == "nothing":
+        assert again.site.drawn == 0
+
+
+def test_a_user_vocabulary_is_part_of_what_pages_are_drawn_from(seeds_dir: Path, tmp_path: Path) -> None:
+    vocab = tmp_path / "terms.yml"
+    vocab.write_text("kind: service\nentries:\n  - name: Amazon Foobar Insight\n    aliases: [Foobar]\n"
+                     "    category: ml-platform\n", encoding="utf-8")
+    vault = tmp_path / "notes"
+    shutil.copytree(seeds_dir, vault)
+    _append("\n\nFoobar は Amazon S3 を使う。\n")(vault)
+    warm = tmp_path / "warm"
+    _build(vault, warm)
+    with_vocab = _build(vault, warm, (str(vocab),))
+    assert _everything(with_vocab) == _everything(_build(vault, tmp_path / "cold", (str(vocab),)))
+    assert any("foobar" in p.casefold() for p in with_vocab.site.pages)
+
+
+def test_a_damaged_cache_costs_a_redraw_not_the_site(seeds_dir: Path, tmp_path: Path) -> None:
+    warm = tmp_path / "warm"
+    first = _build(seeds_dir, warm)
+    entries = sorted((warm / PAGES_DIRNAME).rglob("*.pickle"))
+    assert len(entries) > len(first.site.prerendered)  # every page, the layout and the map pieces
+    for i, f in enumerate(entries):
+        if i % 3 == 0:
+            f.write_bytes(f.read_bytes()[: len(f.read_bytes()) // 2])
+        elif i % 3 == 1:
+            f.write_bytes(b"not a pickle")
+    again = _build(seeds_dir, warm)
+    assert _everything(again) == _everything(first)
+    assert 0 < again.site.drawn < len(first.site.prerendered)
+
+
+def test_pages_no_build_uses_are_removed(seeds_dir: Path, tmp_path: Path) -> None:
+    vault = tmp_path / "notes"
+    shutil.copytree(seeds_dir, vault)
+    warm = tmp_path / "warm"
+    built = _build(vault, warm)
+    pages = [f for f in (warm / PAGES_DIRNAME).rglob("*.pickle") if f.parent.name != "named"]
+    assert len(pages) == len(built.site.prerendered)
+    for note in sorted(vault.glob("*.md"))[1:]:
+        note.unlink()
+    smaller = _build(vault, warm)
+    pages = [f for f in (warm / PAGES_DIRNAME).rglob("*.pickle") if f.parent.name != "named"]
+    assert len(pages) == len(smaller.site.prerendered) < len(built.site.prerendered)
+
+
+def test_another_version_starts_a_new_folder(tmp_path: Path) -> None:
+    one = PageCache(tmp_path, "vocabulary one")
+    one.store(digest("page"), "drawn by one")
+    assert one.load(digest("page")) == "drawn by one"
+    two = PageCache(tmp_path, "vocabulary two")
+    assert two.load(digest("page")) is None
+    assert not one.folder.exists()  # the old version's pages are gone
+
+
+def test_keys_are_the_same_in_every_process(tmp_path: Path) -> None:
+    """The key of a page must not depend on the process (string hash seed, shared objects)."""
+    name = "Amazon SageMaker"
+    value = {"name": name, "aliases": [name, "SageMaker", "".join(["Sage", "Maker"])], "n": 3, "x": (1.5, None)}
+    code = ("from generator.pagecache import digest\n"
+            "name = 'Amazon SageMaker'\n"
+            "print(digest({'name': name, 'aliases': ['Amazon ' + 'SageMaker', 'SageMaker', 'SageMaker'],"
+            " 'n': 3, 'x': (1.5, None)}))\n")
+    for seed in ("1", "2"):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                             env={**os.environ, "PYTHONHASHSEED": seed}, cwd=Path(__file__).parents[2])
+        assert out.stdout.strip() == digest(value)
+
+
+def test_links_follow_the_notes_they_name(seeds_dir: Path, tmp_path: Path) -> None:
+    """A note's own text is unchanged, but a note it links to appears, and another moves."""
+    vault = tmp_path / "notes"
+    shutil.copytree(seeds_dir, vault)
+    moved = sorted(vault.glob("*.md"))[0]
+    (vault / "索引.md").write_text(f"# 索引\n\n- [[まだないノート]]\n- [[{moved.stem}]]\n", encoding="utf-8")
+    warm = tmp_path / "warm"
+    _build(vault, warm)
+    (vault / "まだないノート.md").write_text("# まだないノート\n\n中身。\n", encoding="utf-8")
+    (vault / "sub").mkdir()
+    moved.rename(vault / "sub" / moved.name)
+    again = _build(vault, warm)
+    assert _everything(again) == _everything(_build(vault, tmp_path / "cold"))
+    index = again.site.text(next(p for p in again.site.pages if p.endswith("索引.md")))
+    assert "kg-missing" not in index
