@@ -185,6 +185,10 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         if self.built.changes is not None:
             for line in self.built.changes.lines():
                 log.info(line)
+        drawn, total = self.built.site.drawn, len(self.built.site.prerendered)
+        if not self.serving and drawn < total:
+            log.info(f"kgsite: drew {drawn} of {total} generated pages; the others were unchanged since the last "
+                     f"build and were read back from its cache")
         if notes_rel:
             for f in list(files):
                 inside = f.src_uri == notes_rel or f.src_uri.startswith(notes_rel + "/")
