@@ -171,3 +171,18 @@ def test_links_follow_the_notes_they_name(seeds_dir: Path, tmp_path: Path) -> No
     assert _everything(again) == _everything(_build(vault, tmp_path / "cold"))
     index = again.site.text(next(p for p in again.site.pages if p.endswith("索引.md")))
     assert "kg-missing" not in index
+
+
+def test_the_next_kgsite_build_reads_its_pages_back(tmp_path: Path) -> None:
+    """The user's flow, one process per build: build, edit nothing, build again."""
+    notes = tmp_path / "notes"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "fixtures" / "mini", notes)
+    env = {k: v for k, v in os.environ.items() if k != "KGSITE_CACHE_DIR"}
+    cmd = [sys.executable, "-m", "generator.cli", "build", "--notes", str(notes), "--site-dir", str(tmp_path / "site")]
+    first = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True, cwd=Path(__file__).parents[2])
+    assert "read back" not in first.stdout + first.stderr
+    again = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True, cwd=Path(__file__).parents[2])
+    said = again.stdout + again.stderr
+    assert "kgsite: drew 0 of" in said
+    assert "(0 files written" in said  # the very same site
+    assert (tmp_path / ".kgsite-cache" / PAGES_DIRNAME).is_dir()
