@@ -141,13 +141,15 @@ def _vault_files(notes_dir: Path, exclude: tuple[Path, ...]) -> set[str]:
 
 
 def build_site(notes_dir: Path, vocabulary: tuple[str, ...] = (), options: SiteOptions | None = None,
-               exclude: tuple[Path, ...] = (), cache_dir: Path | None = None, keep_layout: bool = False) -> Built:
+               exclude: tuple[Path, ...] = (), cache_dir: Path | None = None, keep_layout: bool = False,
+               defer_map: bool = False) -> Built:
     """Read the vault, build the graph, render every page; writes only into ``cache_dir``.
 
     ``keep_layout`` (while serving) starts the map layout from the previous build's
     positions so the map does not jump on each edit, and keeps rendered note bodies for
     the next build; a plain build always starts from
-    the seeded layout, so the same notes give the same map.
+    the seeded layout, so the same notes give the same map. ``defer_map``: see
+    :func:`generator.site.generate` (then call ``site.finish_map()`` for the map's data).
     """
     result, texts, reparsed = build_result(notes_dir, vocabulary, exclude, cache_dir, remember_relations=keep_layout)
     key = str(notes_dir.resolve())
@@ -156,7 +158,8 @@ def build_site(notes_dir: Path, vocabulary: tuple[str, ...] = (), options: SiteO
     opts = replace(opts, layout=opts.layout.with_pages([d.path for d in result.documents], entities))
     pages = None if cache_dir is None else PageCache(cache_dir.resolve(), vocabulary_digest(vocabulary))
     site = generate(result, texts, opts, _POSITIONS.get(key) if keep_layout else None,
-                    _vault_files(notes_dir, exclude), remember=keep_layout, page_cache=pages)
+                    _vault_files(notes_dir, exclude), remember=keep_layout, page_cache=pages,
+                    defer_map=defer_map)
     if keep_layout:
         _POSITIONS[key] = site.positions
     snap = Snapshot.of(result.graph, [d.format() for d in result.diagnostics])

@@ -52,6 +52,8 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
 
     def __init__(self) -> None:
         self.built: Built | None = None  # the whole build while serving; only its site otherwise
+        self.map_file: File | None = None  # the map's data file, its content due in on_env
+        self.map_site: GeneratedSite | None = None
         self.site: GeneratedSite | None = None
         self.stats = ""  # the figures table for pages that ask for it
         self.parked: dict[str, bytes] = {}  # our pages' HTML between reading and writing them
@@ -124,6 +126,9 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
     def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
         # every page was read (tags, titles); from here on only changed pages are built
         self.building_pages = True
+        if self.map_file is not None and self.map_site is not None:
+            self.map_file.content_bytes = self.map_site.finish_map()
+            self.map_site = None
         if self.serving:
             env.bytecode_cache = self.compiled
         elif self.nav is not None:
@@ -172,7 +177,8 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
                               else "", map=self.config.map)
         try:
             self.built = build_site(self.notes_dir, vocab, options, exclude=(Path(config.site_dir).resolve(),),
-                                    cache_dir=self._cache_dir(config), keep_layout=self.serving)
+                                    cache_dir=self._cache_dir(config), keep_layout=self.serving,
+                                    defer_map=not self.serving)
         except (FileNotFoundError, VocabularyError) as exc:
             raise PluginError(str(exc)) from exc
         for d in self.built.result.diagnostics:
@@ -203,6 +209,12 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
             files.append(File.generated(config, path, content=content, inclusion=InclusionLevel.NOT_IN_NAV))
         for path, data in sorted(self.built.site.assets.items()):
             files.append(File.generated(config, path, content=data))
+        self.map_file = None
+        if self.built.site.pending_map is not None:
+            # the layout is still being computed; MkDocs copies the file after reading every page (on_env)
+            self.map_file = File.generated(config, self.built.site.map_asset, content=b"")
+            files.append(self.map_file)
+            self.map_site = self.built.site
         if self.dirty:
             self._plan_rebuild(files, config)
         if self.serving and self.built.changes is not None:

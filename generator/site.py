@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import html
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import Any, cast
@@ -43,7 +44,7 @@ from generator.views import (
 from graph.build import BuildResult
 from graph.model import Document
 from graph.parallel import THRESHOLD as PARALLEL_THRESHOLD
-from graph.parallel import shared_map
+from graph.parallel import can_fork, in_background, shared_map, within_budget
 
 
 @dataclass
@@ -73,6 +74,19 @@ class GeneratedSite:
     #: how many generated pages were drawn by this build (the others were taken from an
     #: earlier one: the page cache, or while serving, memory)
     drawn: int = 0
+    #: the map's layout and data file while a forked child still computes them
+    #: (``generate(defer_map=True)``); :meth:`finish_map` waits for them
+    pending_map: Callable[[], tuple[dict[str, tuple[float, float]], str]] | None = None
+    map_asset: str = ""
+
+    def finish_map(self) -> bytes:
+        """The map's data file, once its layout is done (and ``positions`` filled in)."""
+        if self.pending_map is not None:
+            positions, data = self.pending_map()
+            self.pending_map = None
+            self.positions.update(positions)
+            self.assets[self.map_asset] = data.encode("utf-8")
+        return self.assets[self.map_asset]
 
     def digest(self) -> str:
         h = hashlib.sha256()
@@ -130,11 +144,15 @@ being drawn again (comparing a view costs a fraction of rendering it)."""
 def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | None = None,
              previous_positions: dict[str, tuple[float, float]] | None = None,
              vault_files: set[str] | None = None, remember: bool = False,
-             page_cache: PageCache | None = None) -> GeneratedSite:
+             page_cache: PageCache | None = None, defer_map: bool = False) -> GeneratedSite:
     """All generated pages (Markdown) and assets (bytes), keyed by path under docs_dir.
 
     ``page_cache``: pages whose inputs are unchanged since a build that used the same
-    cache are read back from it instead of drawn (see :mod:`generator.pagecache`)."""
+    cache are read back from it instead of drawn (see :mod:`generator.pagecache`).
+    ``defer_map``: for a large vault, the map's layout (a second or two at 1,000 notes,
+    most of a rebuild's page stage once the pages come from the cache) is computed by a
+    forked child while the build goes on; the map's data file is then not in ``assets``
+    until :meth:`GeneratedSite.finish_map`. MkDocs needs it only after reading every page."""
     opts = options or SiteOptions()
     layout = opts.layout
     graph = result.graph
@@ -278,28 +296,36 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
         front, pre = _table_page(table, page, opts.use_directory_urls)
         return keep(Drawn(page, front, pre, inputs=inputs, key=key, drawn_in=this_build))
 
+    def map_data() -> tuple[dict[str, tuple[float, float]], str]:
+        placed = compute_layout(graph, previous_positions, cache=page_cache) if opts.map else {}
+        memo = _MAP if remember else None
+        if page_cache is None or memo:
+            return placed, graph_data_js(graph, layout, placed, memo)
+        # the map's pieces from the last build that used the cache
+        kept = page_cache.load_named("map")
+        memo = memo if memo is not None else {}
+        memo.update(kept if isinstance(kept, dict) else {})
+        before = dict(memo)
+        data = graph_data_js(graph, layout, placed, memo)
+        if memo != before:
+            page_cache.store_named("map", memo)
+        return placed, data
+
+    n_jobs = 1 + len(tables) + len(nodes) + len(docs)
+    pending = None
+    if defer_map and not remember and n_jobs > PARALLEL_THRESHOLD and can_fork() and within_budget(2):
+        pending = in_background(map_data)
+
     # the map's layout and every page drawn from the graph, on every core for a large vault
     def job(i: int) -> Drawn | tuple[dict[str, tuple[float, float]], str]:
         if i == 0:
-            placed = compute_layout(graph, previous_positions, cache=page_cache) if opts.map else {}
-            memo = _MAP if remember else None
-            if page_cache is None or memo:
-                return placed, graph_data_js(graph, layout, placed, memo)
-            # the map's pieces from the last build that used the cache
-            kept = page_cache.load_named("map")
-            memo = memo if memo is not None else {}
-            memo.update(kept if isinstance(kept, dict) else {})
-            before = dict(memo)
-            data = graph_data_js(graph, layout, placed, memo)
-            if memo != before:
-                page_cache.store_named("map", memo)
-            return placed, data
+            return ({}, "") if pending is not None else map_data()
         if i <= len(tables):
             return table_page(*tables[i - 1])
         i -= 1 + len(tables)
         return entity_page(nodes[i]) if i < len(nodes) else note_page(docs[i - len(nodes)])
 
-    done = shared_map(job, 1 + len(tables) + len(nodes) + len(docs), PARALLEL_THRESHOLD)
+    done = shared_map(job, n_jobs, PARALLEL_THRESHOLD)
     positions, data_js = cast(tuple[dict[str, tuple[float, float]], str], done[0])
     table_drawn = cast(list[Drawn], done[1:1 + len(tables)])
     entity_drawn = cast(list[Drawn], done[1 + len(tables):1 + len(tables) + len(nodes)])
@@ -339,7 +365,8 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
 
     page = layout.index("map.md")
     pages[page] = env.get_template("map.md.j2").render(**urls(page))
-    assets[layout.asset("graph-data.js")] = data_js.encode("utf-8")
+    if pending is None:
+        assets[layout.asset("graph-data.js")] = data_js.encode("utf-8")
     assets[layout.asset("vis-network.min.js")] = vis_network_js()
     assets[layout.asset("vis-network.css")] = vis_network_css()
     assets[layout.asset("kgsite.js")] = static_asset("kgsite.js")
@@ -348,7 +375,7 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
     meta = {d.page: d.meta for d in (*entity_drawn, *note_drawn) if d.meta is not None}
     drawn = sum(1 for d in (*table_drawn, *entity_drawn, *note_drawn) if d.drawn_in == this_build)
     return GeneratedSite(pages, assets, positions, sorted(set(missing)), search_terms, prerendered, indexed, meta,
-                         drawn)
+                         drawn, pending, layout.asset("graph-data.js"))
 
 
 def _table_page(markdown: str, page: str, use_directory_urls: bool) -> tuple[str, Prerendered]:

@@ -16,7 +16,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from graph.document import parse_document
 from graph.model import Document, RawNote
@@ -154,6 +154,31 @@ def shared_map(func: Callable[[int], R], n: int, threshold: int = THRESHOLD, wor
         reader.close()
         proc.join()
     return [results[i] if i in results else func(i) for i in range(n)]
+
+
+def in_background(func: Callable[[], R]) -> Callable[[], R]:
+    """Start ``func()`` in a forked child now; the returned function waits for its result.
+
+    For work whose result is needed only later (the map's layout, written after MkDocs has
+    read every page): the child computes it while this process goes on. ``func`` must be
+    pure. If the child fails, the result is computed here when asked for. Call only where
+    :func:`can_fork` holds and the memory budget has room for one more child.
+    """
+    ctx = multiprocessing.get_context("fork")
+    reader, writer = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(func, writer), daemon=True)
+    proc.start()
+    writer.close()
+
+    def result() -> R:
+        try:
+            return cast(R, reader.recv())
+        except (EOFError, OSError):  # the child failed: do its work here
+            return func()
+        finally:
+            reader.close()
+            proc.join()
+    return result
 
 
 def _child(work: Callable[[], object], conn: Any) -> None:
