@@ -35,6 +35,8 @@ class Built:
     texts: dict[str, str]
     changes: Changes | None = None
     reparsed: tuple[str, ...] = ()
+    #: the drawn pages kept between builds (when a cache folder was given)
+    page_cache: PageCache | None = None
 
 
 def vocabulary_digest(vocabulary: tuple[str, ...]) -> str:
@@ -175,4 +177,4 @@ def build_site(notes_dir: Path, vocabulary: tuple[str, ...] = (), options: SiteO
             write_json(cache_dir / CHANGES_FILE, changes.to_json())
         except OSError:
             pass
-    return Built(result, site, texts, changes, reparsed)
+    return Built(result, site, texts, changes, reparsed, pages)

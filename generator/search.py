@@ -29,9 +29,10 @@ pastes do not always send.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -91,18 +92,25 @@ class SearchReport:
     entity_pages: int
 
 
+def text_key(text: str) -> str:
+    """A text's name in a memo kept on disk (the texts themselves would double its size)."""
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
 def rewrite_index(data: dict[str, Any], entities: Mapping[str, list[str]],
-                  memo: dict[str, str] | None = None) -> dict[str, Any]:
+                  memo: dict[str, str] | None = None, key: Callable[[str], str] | None = None) -> dict[str, Any]:
     """The rewritten index. ``entities`` maps an entity page's unquoted location to its
-    name and aliases. ``memo`` (while serving) keeps each text's segmented form: after an
-    edit, all but a few pages' entries are the same as before."""
+    name and aliases. ``memo`` keeps each text's segmented form, by the text itself (while
+    serving) or by ``key(text)`` (between builds, see :func:`text_key`): after an edit, all
+    but a few pages' entries are the same as before."""
 
     def cut(html: str) -> str:
         if memo is None:
             return segment_html(html)
-        done = memo.get(html)
+        k = key(html) if key is not None else html
+        done = memo.get(k)
         if done is None:
-            done = memo[html] = segment_html(html)
+            done = memo[k] = segment_html(html)
         return done
 
     config = dict(data.get("config", {}))
@@ -150,17 +158,18 @@ def release_search_index(config: Any) -> None:
 
 
 def postprocess(site_dir: Path, entity_terms: Mapping[str, list[str]], use_directory_urls: bool,
-                memo: dict[str, str] | None = None) -> SearchReport:
+                memo: dict[str, str] | None = None, key: Callable[[str], str] | None = None) -> SearchReport:
     """Rewrite ``search/search_index.json`` in a built site; a site without one is left alone."""
     path = site_dir / "search" / "search_index.json"
     if not path.is_file():
         return SearchReport(0, 0)
     data = json.loads(path.read_bytes())
     entities = {page_location(page, use_directory_urls): terms for page, terms in sorted(entity_terms.items())}
-    new = rewrite_index(data, entities, memo)
+    new = rewrite_index(data, entities, memo, key)
     if memo is not None:
         # only what this index holds: the memo never outgrows one index
-        used = {str(d.get(f, "")) for d in data.get("docs", []) for f in ("title", "text")}
+        texts = (str(d.get(f, "")) for d in data.get("docs", []) for f in ("title", "text"))
+        used = {key(t) for t in texts} if key is not None else set(texts)
         for k in [k for k in memo if k not in used]:
             del memo[k]
     del data  # the rewritten index is all that is left to hold

@@ -186,3 +186,16 @@ def test_the_next_kgsite_build_reads_its_pages_back(tmp_path: Path) -> None:
     assert "kgsite: drew 0 of" in said
     assert "(0 files written" in said  # the very same site
     assert (tmp_path / ".kgsite-cache" / PAGES_DIRNAME).is_dir()
+    # an edit, then the site from the cache is the site from nothing, file for file
+    note = sorted(notes.rglob("*.md"))[0]
+    note.write_text(note.read_text(encoding="utf-8") + "\n\nAmazon SageMaker は Amazon S3 を使う。検索用の新しい文。\n",
+                    encoding="utf-8")
+    subprocess.run(cmd, capture_output=True, text=True, env=env, check=True, cwd=Path(__file__).parents[2])
+    fresh = tmp_path / "fresh"
+    subprocess.run([*cmd[:-1], str(fresh / "site")], capture_output=True, text=True, env=env, check=True,
+                   cwd=Path(__file__).parents[2])
+    ours = {p.relative_to(tmp_path / "site"): p.read_bytes() for p in (tmp_path / "site").rglob("*") if p.is_file()}
+    theirs = {p.relative_to(fresh / "site"): p.read_bytes() for p in (fresh / "site").rglob("*") if p.is_file()}
+    assert ours.keys() == theirs.keys()
+    assert [p for p in ours if ours[p] != theirs[p]] == []
+    assert "検索用の新しい文".encode() in ours[Path("search/search_index.json")].replace("\u200b".encode(), b"")
