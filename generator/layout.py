@@ -67,15 +67,25 @@ def layout(graph: Any, previous: Mapping[str, Position] | None = None, seed: int
     if previous and all(_finite(previous.get(n)) for n in nodes):
         # nothing to place (an edit that brought no new term): every node stays where it was
         return {n: (float(previous[n][0]), float(previous[n][1])) for n in nodes}
-    return _positions(*problem(graph), previous or {}, seed, iterations)
+    return _positions(nodes, _graph_edges(graph, nodes), previous or {}, seed, iterations)
 
 
 def problem(graph: Any) -> tuple[list[str], np.ndarray]:
     """Everything of ``graph`` that :func:`layout` reads: its sorted node ids and its edges
-    as sorted index pairs. Equal problems (and ``previous``, ``seed``) give equal layouts."""
+    as sorted index pairs. Equal problems (and ``previous``, ``seed``) give equal layouts;
+    :func:`solve` lays one out."""
     nodes = sorted(str(n) for n in graph.nodes)
+    return nodes, _graph_edges(graph, nodes)
+
+
+def solve(nodes: list[str], edges: np.ndarray, seed: int = 7) -> dict[str, Position]:
+    """:func:`layout` without previous positions, of a :func:`problem`."""
+    return _positions(nodes, edges, {}, seed, None)
+
+
+def _graph_edges(graph: Any, nodes: list[str]) -> np.ndarray:
     # the adjacency view lists each neighbour once however many parallel edges there are
-    return nodes, _edge_pairs(nodes, ((str(s), str(t)) for s, nbrs in graph.adj.items() for t in nbrs))
+    return _edge_pairs(nodes, ((str(s), str(t)) for s, nbrs in graph.adj.items() for t in nbrs))
 
 
 def layout_edges(nodes: Iterable[Hashable], edges: Iterable[tuple[Hashable, Hashable]],

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import networkx as nx
 
-from generator.layout import layout, problem
+from generator.layout import layout, problem, solve
 from generator.pagecache import PageCache, digest
 from generator.paths import Layout
 from generator.render import json_for_html
@@ -83,7 +83,7 @@ def compute_layout(graph: nx.MultiDiGraph, previous: dict[str, tuple[float, floa
     kept = cache.load_named("layout")
     if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == key and isinstance(kept[1], dict):
         return cast(dict[str, tuple[float, float]], kept[1])
-    placed = layout(graph, None, seed)
+    placed = solve(nodes, edges, seed)
     cache.store_named("layout", (key, placed))
     return placed
 

@@ -73,12 +73,10 @@ def code_version() -> str:
 @dataclass
 class PageCache:
     """One folder of drawn pages. ``version`` names what else the pages depend on (the
-    vocabulary); ``hits``/``misses`` count this process's lookups (not a forked worker's)."""
+    vocabulary)."""
 
     root: Path
     version: str = ""
-    hits: int = 0
-    misses: int = 0
 
     def __post_init__(self) -> None:
         self.folder = self.root / PAGES_DIRNAME / ("p-" + digest((code_version(), self.version))[:16])
@@ -93,12 +91,7 @@ class PageCache:
 
     def load(self, key: str) -> Any | None:
         """The page stored under ``key``, or None (never stored, or unreadable)."""
-        value = _read(self._file(key))
-        if value is None:
-            self.misses += 1
-        else:
-            self.hits += 1
-        return value
+        return _read(self._file(key))
 
     def store(self, key: str, value: object) -> None:
         _write(self._file(key), value)
