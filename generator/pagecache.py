@@ -20,15 +20,15 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
-import os
 import pickle
 import shutil
-import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from graph.cache import read_pickle, write_pickle
 
 PAGES_DIRNAME = "pages"
 NAMED = "named"
@@ -91,18 +91,18 @@ class PageCache:
 
     def load(self, key: str) -> Any | None:
         """The page stored under ``key``, or None (never stored, or unreadable)."""
-        return _read(self._file(key))
+        return read_pickle(self._file(key))
 
     def store(self, key: str, value: object) -> None:
-        _write(self._file(key), value)
+        write_pickle(self._file(key), value)
 
     def load_named(self, name: str) -> Any | None:
         """What :meth:`store_named` last kept under ``name``: one value per site (the map's
         layout and its pieces), replaced by each build, never removed by :meth:`keep_only`."""
-        return _read(self.folder / NAMED / f"{name}.pickle")
+        return read_pickle(self.folder / NAMED / f"{name}.pickle")
 
     def store_named(self, name: str, value: object) -> None:
-        _write(self.folder / NAMED / f"{name}.pickle", value)
+        write_pickle(self.folder / NAMED / f"{name}.pickle", value)
 
     def keep_only(self, keys: set[str]) -> None:
         """Remove every page but ``keys`` (the pages of the build just made); named
@@ -117,27 +117,3 @@ class PageCache:
                         with contextlib.suppress(OSError):
                             f.unlink()
 
-
-def _read(path: Path) -> Any | None:
-    try:
-        with path.open("rb") as fh:
-            return pickle.load(fh)
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError,
-            IndexError):
-        return None
-
-
-def _write(path: Path, value: object) -> None:
-    """Write whole or not at all: concurrent readers (a forked worker) see the old file or the new one."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    except OSError:
-        return
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(value, fh, protocol=5)
-        os.replace(tmp, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)

@@ -21,6 +21,7 @@ import tempfile
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from graph.build import ParseCache
 from graph.model import Document, RawNote
@@ -111,26 +112,13 @@ class DiskParseCache(ParseCache):
         self._store(note, doc)
 
     def _load(self, note: RawNote) -> Document | None:
-        path = self._file(note)
-        try:
-            with path.open("rb") as fh:
-                doc = pickle.load(fh)
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
-            return None
+        doc = read_pickle(self._file(note))
         if isinstance(doc, Document) and doc.path == note.path:
             return doc
         return None
 
     def _store(self, note: RawNote, doc: Document) -> None:
-        path = self._file(note)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump(doc, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
-        except OSError:
-            return
+        write_pickle(self._file(note), doc)
 
     def prune_disk(self, keep: set[tuple[str, str]]) -> None:
         """Drop entries of notes that no longer exist in this form, so the folder stays small."""
@@ -139,3 +127,31 @@ class DiskParseCache(ParseCache):
             if f not in wanted:
                 with contextlib.suppress(OSError):
                     f.unlink()
+
+
+def read_pickle(path: Path) -> Any | None:
+    """What ``path`` holds, or None when it is missing, damaged or unreadable (a cache
+    entry only ever costs a recomputation)."""
+    try:
+        with path.open("rb") as fh:
+            return pickle.load(fh)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError,
+            IndexError):
+        return None
+
+
+def write_pickle(path: Path, value: object) -> None:
+    """Write whole or not at all: a concurrent reader (a forked worker, another build)
+    sees the old file or the new one. A folder that cannot be written costs speed only."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
