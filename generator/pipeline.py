@@ -37,6 +37,9 @@ class Built:
     reparsed: tuple[str, ...] = ()
     #: the drawn pages kept between builds (when a cache folder was given)
     page_cache: PageCache | None = None
+    #: what the pages were drawn with: the layout (every page's path), the vault's files
+    options: SiteOptions | None = None
+    vault_files: frozenset[str] = frozenset()
 
 
 def vocabulary_digest(vocabulary: tuple[str, ...]) -> str:
@@ -159,9 +162,9 @@ def build_site(notes_dir: Path, vocabulary: tuple[str, ...] = (), options: SiteO
     entities = [(str(n), str(d["kind"])) for n, d in result.graph.nodes(data=True) if d["kind"] != "note"]
     opts = replace(opts, layout=opts.layout.with_pages([d.path for d in result.documents], entities))
     pages = None if cache_dir is None else PageCache(cache_dir.resolve(), vocabulary_digest(vocabulary))
+    files = _vault_files(notes_dir, exclude)
     site = generate(result, texts, opts, _POSITIONS.get(key) if keep_layout else None,
-                    _vault_files(notes_dir, exclude), remember=keep_layout, page_cache=pages,
-                    defer_map=defer_map)
+                    files, remember=keep_layout, page_cache=pages, defer_map=defer_map)
     if keep_layout:
         _POSITIONS[key] = site.positions
     snap = Snapshot.of(result.graph, [d.format() for d in result.diagnostics])
@@ -177,4 +180,4 @@ def build_site(notes_dir: Path, vocabulary: tuple[str, ...] = (), options: SiteO
             write_json(cache_dir / CHANGES_FILE, changes.to_json())
         except OSError:
             pass
-    return Built(result, site, texts, changes, reparsed, pages)
+    return Built(result, site, texts, changes, reparsed, pages, opts, frozenset(files))

@@ -28,6 +28,7 @@ from generator.pagecache import PageCache
 from generator.paths import Layout
 from generator.pipeline import Built, build_site, forget_parsed
 from generator.prerender import Rendered, install, install_meta
+from generator.preview import note_preview
 from generator.render import MemoryBytecode, defuse_html, offline_html
 from generator.search import page_location, postprocess, release_search_index, text_key
 from generator.site import GeneratedSite, SiteOptions, stats_markdown
@@ -75,6 +76,9 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         self.content_memo: dict[str, tuple[str, str]] = {}  # page -> its HTML in and out (while serving)
         self.rendered: Rendered = {}  # page -> the HTML MkDocs got for it (while serving)
         self.nav: Any = None
+        self.env: Any = None  # the theme's environment, files and configuration of the last build (serving)
+        self.files: Files | None = None
+        self.mkdocs_config: MkDocsConfig | None = None
         self.forked: ForkedPages | None = None  # our pages the theme renders in a forked worker
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -135,6 +139,7 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
             self.map_site = None
         if self.serving:
             env.bytecode_cache = self.compiled
+            self.env, self.files, self.mkdocs_config = env, files, config
         elif self.nav is not None:
             # the pages as MkDocs is about to build them, in its order
             self.forked = ForkedPages.start(files.documentation_pages(inclusion=InclusionLevel.is_included),
@@ -345,7 +350,34 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
             return markdown.replace(STATS_MARKER, self.stats)
         return markdown
 
+    def preview(self, changed: set[Path]) -> list[str]:
+        """Draw, wrap in the theme and write the pages of the notes in ``changed`` that can be
+        shown before the full rebuild (:mod:`generator.preview`); the pages written."""
+        from mkdocs.commands.build import _build_page
+
+        built, files, config = self.built, self.files, self.mkdocs_config
+        if built is None or files is None or config is None or self.env is None or self.nav is None:
+            return []
+        if any(p.suffix.lower() != ".md" or self.notes_dir not in p.parents for p in changed):
+            return []  # not only notes (a vocabulary, the configuration, your pages): the full rebuild only
+        shown = []
+        for path in sorted(changed):
+            drawn = note_preview(built, path, self.notes_dir)
+            f = files.get_file_from_path(drawn.page) if drawn is not None else None
+            if drawn is None or f is None or f.page is None:
+                continue
+            page = f.page
+            install(page, drawn.prerendered)
+            page.render(config, files)
+            page.content = config.plugins.on_page_content(page.content or "", page=page, config=config, files=files)
+            _build_page(page, config, files.documentation_pages(inclusion=InclusionLevel.is_in_serve), self.nav,
+                        self.env)
+            shown.append(f.dest_uri)
+        return shown
+
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
+        if hasattr(server, "previewer"):  # kgsite serve (generator.watching.EventDrivenServer)
+            server.previewer = self.preview
         docs_dir = Path(config.docs_dir).resolve()
         if docs_dir not in self.notes_dir.parents and self.notes_dir != docs_dir:
             server.watch(str(self.notes_dir))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import html
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import Any, cast
@@ -141,6 +141,17 @@ few notes and the terms they mention; every other page is taken from here instea
 being drawn again (comparing a view costs a fraction of rendering it)."""
 
 
+def note_lookup(docs: Iterable[Document]) -> dict[str, str]:
+    """What a wikilink may name a note by (its path without ``.md``, its file name, its
+    title, case-folded) -> the note; the first note wins."""
+    lookup: dict[str, str] = {}
+    for doc in docs:
+        stem = PurePosixPath(doc.path).with_suffix("").as_posix()
+        for form in (stem, PurePosixPath(stem).name, doc.title):
+            lookup.setdefault(form.casefold(), doc.path)
+    return lookup
+
+
 def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | None = None,
              previous_positions: dict[str, tuple[float, float]] | None = None,
              vault_files: set[str] | None = None, remember: bool = False,
@@ -175,11 +186,7 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
     search_terms: dict[str, list[str]] = {}
     prerendered: dict[str, Prerendered] = {}
     entity_tpl = env.get_template("entity.html.j2")
-    lookup: dict[str, str] = {}
-    for doc in result.documents:
-        stem = PurePosixPath(doc.path).with_suffix("").as_posix()
-        for form in (stem, PurePosixPath(stem).name, doc.title):
-            lookup.setdefault(form.casefold(), doc.path)
+    lookup = note_lookup(result.documents)
     index_page = layout.index(f"{layout.notes_dir}/index.md")
     existing = vault_files if vault_files is not None else set(texts)
 

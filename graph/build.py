@@ -109,6 +109,8 @@ class BuildResult:
     graph: nx.MultiDiGraph
     documents: tuple[Document, ...]
     diagnostics: tuple[Diagnostic, ...]
+    #: the matcher that found every mention (for :func:`graph.preview.preview_graph`)
+    matcher: Matcher | None = field(default=None, compare=False, repr=False)
 
 
 def build_graph(notes_dir: Path, vocabulary: tuple[str, ...] = (), cache: ParseCache | None = None,
@@ -265,7 +267,7 @@ def assemble(documents: Iterable[Document], vocab: Vocabulary, memo: RelationMem
                                       amb.note, amb.line))
     diagnostics.sort(key=lambda d: (d.note, d.line, d.code, d.message))
     graph.graph["diagnostics"] = [d.__dict__ for d in diagnostics]
-    return BuildResult(graph, tuple(docs), tuple(diagnostics))
+    return BuildResult(graph, tuple(docs), tuple(diagnostics), matcher)
 
 
 def _candidates(doc: Document, resolver: Resolver, memo: RelationMemo | None) -> list[tuple[str, int, str]]:
