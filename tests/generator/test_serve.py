@@ -56,6 +56,19 @@ def _until(what: str, cond: Callable[[], bool], proc: subprocess.Popen[str]) -> 
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def _epoch(html: str) -> int:
+    """The site version a served page was taken from (MkDocs' live-reload script)."""
+    m = re.search(r"livereload\((\d+), \d+\)", html)
+    assert m is not None, "no live-reload script in the page"
+    return int(m.group(1))
+
+
+def _next_epoch(base: str, epoch: int) -> int:
+    """Waits, as an open page does, for a site version newer than ``epoch``."""
+    with urllib.request.urlopen(f"{base}/livereload/{epoch}/1", timeout=DEADLINE) as r:
+        return int(r.read().decode())
+
+
 def _index(base: str) -> dict[str, Any]:
     status, body = _get(f"{base}/search/search_index.json")
     return json.loads(body) if status == 200 and body else {"docs": []}  # type: ignore[no-any-return]
@@ -105,9 +118,18 @@ def test_serve_follows_edit_delete_and_rename(served: tuple[str, Path, subproces
     assert "notes/pipelines/" in pages_before and len(pages_before) > 10
 
     note = vault / "pipelines.md"
+    epoch = _epoch(_get(page)[1])
     note.write_text(note.read_text(encoding="utf-8") + "\n編集マーカー Amazon Redshift へ書き込む。\n",
                     encoding="utf-8")
+    # open pages reload twice: when the note's page is previewed (it shows the edit), then
+    # when the full rebuild is done
+    previewed = _next_epoch(base, epoch)
+    assert previewed > epoch and "編集マーカー" in _get(page)[1]
+    assert _next_epoch(base, previewed) > previewed
     _until("the edit to show", lambda: "編集マーカー" in _get(page)[1], proc)
+    # the note's page was shown before the full rebuild (generator/preview.py)
+    _until("the preview's log line", lambda: "kgsite: showing notes/pipelines/index.html now" in (
+        tmp_path / "serve.log").read_text(encoding="utf-8"), proc)
     _until("the change report", lambda: "pipelines.md" in _get(f"{base}/kgsite-changes.json")[1], proc)
     # only the pages the edit changed were rebuilt, and search still finds every page and the edit
     _until("the search index to hold the edit", lambda: "編集マーカー" in _index_text(base), proc)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from pathlib import Path
 
 import mkdocs.commands.serve as mkdocs_serve
@@ -59,6 +60,31 @@ def test_a_save_wakes_the_rebuild_loop_and_a_read_does_not(tmp_path: Path) -> No
         assert _woken(server, timeout=60)
         (notes / "c.md").unlink()
         assert _woken(server, timeout=60)
+    finally:
+        server.observer.stop()
+        server.observer.join(timeout=10)
+
+
+def test_the_server_knows_which_files_changed(tmp_path: Path) -> None:
+    """What the preview of a rebuild is drawn from: the saved files, a rename's both ends."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.md").write_text("# A\n", encoding="utf-8")
+    with watching.event_driven_serve():
+        server = _server(tmp_path)
+    assert isinstance(server, watching.EventDrivenServer) and server.recording is not None
+    server.watch(str(notes))
+    server.observer.start()
+    try:
+        (notes / "a.md").write_text("# A\n\nedited\n", encoding="utf-8")
+        assert _woken(server, timeout=60)
+        time.sleep(0.3)  # the save's later events (closed)
+        assert server.recording.take_changed() == {notes / "a.md"}
+        assert server.recording.take_changed() == set()
+        (notes / "a.md").rename(notes / "b.md")
+        assert _woken(server, timeout=60)
+        time.sleep(0.3)
+        assert server.recording.take_changed() == {notes / "a.md", notes / "b.md"}
     finally:
         server.observer.stop()
         server.observer.join(timeout=10)

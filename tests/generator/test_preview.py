@@ -1,0 +1,124 @@
+"""Under ``kgsite serve`` the edited note's page is shown before the full rebuild: that
+preview must be the page the full rebuild then writes, byte for byte, and it must not
+be attempted for edits that change other pages (a title, a new note, a vocabulary).
+
+Real MkDocs serve-mode (dirty) builds of the seed notes, in this process, as the
+development server runs them.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+
+from generator.cli import default_config
+
+
+class Session:
+    """One serve session's builds of a copy of a vault."""
+
+    def __init__(self, vault: Path, site: Path) -> None:
+        self.vault, self.site = vault, site
+        config = self._config()
+        config.plugins.on_startup(command="serve", dirty=True)
+        build(config, dirty=True)
+        self.plugin: Any = config.plugins["knowledge-graph"]
+
+    def _config(self) -> Any:
+        return load_config(config_file=str(default_config()), site_dir=str(self.site))
+
+    def rebuild(self) -> None:
+        build(self._config(), dirty=True)
+
+    def page(self, dest: str) -> bytes:
+        return (self.site / dest).read_bytes()
+
+
+@pytest.fixture(scope="module")
+def session(seeds_dir: Path) -> Iterator[Session]:
+    tmp = Path(tempfile.mkdtemp(prefix="kgsite-preview-"))
+    vault = tmp / "notes"
+    shutil.copytree(seeds_dir, vault)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("KGSITE_NOTES", str(vault))
+    mp.setenv("SOURCE_DATE_EPOCH", "0")
+    try:
+        yield Session(vault, tmp / "site")
+    finally:
+        mp.undo()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _append(text: str) -> str:
+    return text + "\n\nプレビュー確認: SageMaker は S3 を使う。CloudWatch で SageMaker Model Monitor を監視する。\n"
+
+
+def _rewrite_a_line(text: str) -> str:
+    lines = text.split("\n")
+    first_heading = next(i for i, line in enumerate(lines) if line.startswith("#"))
+    k = next(i for i, line in enumerate(lines)
+             if i > first_heading + 1 and line.strip() and not line.startswith(("#", "|", "```")))
+    lines[k] = "- プレビュー確認: AWS Glue で前処理し、Amazon Athena で確認する"
+    return "\n".join(lines)
+
+
+def _drop_the_end(text: str) -> str:
+    lines = text.rstrip("\n").split("\n")
+    return "\n".join(lines[: max(5, len(lines) * 2 // 3)]) + "\n\nプレビュー確認\n"
+
+
+EDITS: dict[str, Callable[[str], str]] = {"append": _append, "rewrite": _rewrite_a_line, "truncate": _drop_the_end}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("edit", sorted(EDITS))
+def test_the_preview_is_the_page_the_full_rebuild_writes(session: Session, edit: str) -> None:
+    """Byte for byte, unless the edit changed which terms have a page (then the preview may
+    link a term whose page the rebuild removes, or miss a new one, for the seconds until
+    the rebuild replaces it)."""
+    compared = []
+    for note in sorted(session.vault.glob("*.md")):
+        terms = set(session.plugin.built.result.graph)
+        note.write_text(EDITS[edit](note.read_text(encoding="utf-8")), encoding="utf-8")
+        shown = session.plugin.preview({note})
+        assert len(shown) == 1, (note.name, shown)
+        previewed = session.page(shown[0])
+        assert "プレビュー確認".encode() in previewed
+        session.rebuild()
+        if set(session.plugin.built.result.graph) == terms:
+            assert session.page(shown[0]) == previewed, f"{note.name}: the preview differs from the rebuilt page"
+            compared.append(note.name)
+    assert compared  # (truncating a third of a note usually removes some terms)
+
+
+@pytest.mark.slow
+def test_no_preview_for_edits_that_change_other_pages(session: Session, tmp_path: Path) -> None:
+    note = sorted(session.vault.glob("*.md"))[0]
+    before = note.read_text(encoding="utf-8")
+    # a new title changes the notes' index and every page that links the note
+    titled = "# 新しい題名のノート\n\n" + before
+    note.write_text(titled, encoding="utf-8")
+    try:
+        assert session.plugin.preview({note}) == []
+    finally:
+        note.write_text(before, encoding="utf-8")
+    # a new note has no page yet
+    new = session.vault / "zz-new.md"
+    new.write_text("# 追加\n\nAWS Glue のメモ。\n", encoding="utf-8")
+    try:
+        assert session.plugin.preview({new}) == []
+    finally:
+        new.unlink()
+    # anything but notes (a vocabulary, a file outside the notes) waits for the full rebuild
+    other = tmp_path / "terms.yml"
+    other.write_text("terms: []\n", encoding="utf-8")
+    assert session.plugin.preview({note, other}) == []
+    assert session.plugin.preview({session.vault / "gone.md"}) == []
+    session.rebuild()
