@@ -14,7 +14,7 @@ changes the views of a handful of terms. A term's page shows:
 
 So a term's page can change only when its own node or typed edges (or their evidence)
 changed, when a term within two typed hops changed its name, kind, category or set of
-typed edges, when a direct neighbour's degree changed, or when something every page
+typed edges, when a direct neighbour's degree changed past another neighbour's, or when something every page
 reads changed (page paths, category colours, note titles): then every page is redrawn. Edges are looked up in the
 graphs both before and after the edit, so a removed relation reaches the terms it used to
 connect. The rule over-approximates: a page it names may come out the same.
@@ -121,4 +121,24 @@ def stale_terms(before: LastBuild | None, now: LastBuild, terms: Iterable[str]) 
             degree.add(n)
     gone = {n for n, d in old.nodes(data=True) if d["kind"] != "note" and n not in graph}
     maps = (now.typed, before.typed)
-    return (changed | _within(maps, shown | gone, 2) | _within(maps, degree, 1)) - gone
+    return (changed | _within(maps, shown | gone, 2) | _reordered(before, now, degree)) - gone
+
+
+def _reordered(before: LastBuild, now: LastBuild, moved: set[str]) -> set[str]:
+    """The pages a change of ``moved``'s degrees can change: a page ranks its neighbours by
+    degree (ties by id) only to choose and order its local graph, so a term's new degree
+    matters only to a neighbouring page where another neighbour's degree, before or now,
+    lies between the term's old and new degree. An edit's mentions move the degrees of
+    hubs (a service with hundreds of neighbours) by one or two, which reorders nothing."""
+    maps = (now.typed, before.typed)
+    out = set(moved)
+    for n in moved:
+        lo, hi = sorted((before.degrees.get(n, 0), now.degrees.get(n, 0)))
+        for page in _within(maps, {n}, 1) - {n}:
+            if page in out:
+                continue
+            for m in _within(maps, {page}, 1) - {page, n}:
+                if any(d is not None and lo <= d <= hi for d in (now.degrees.get(m), before.degrees.get(m))):
+                    out.add(page)
+                    break
+    return out

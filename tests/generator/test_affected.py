@@ -99,7 +99,7 @@ def _views(g: nx.MultiDiGraph) -> tuple[LastBuild, dict[str, object]]:
     return LastBuild.of(g, layout, colors), {n: entity_view(g, n, layout, colors) for n in entity_nodes(g)}
 
 
-@pytest.mark.parametrize("seed", range(80))
+@pytest.mark.parametrize("seed", range(200))
 def test_every_term_whose_page_an_edit_changed_is_named(seed: int) -> None:
     rng = random.Random(seed)
     g = _vault(rng)
