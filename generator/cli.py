@@ -27,6 +27,7 @@ from importlib import resources
 from pathlib import Path
 
 from generator.pipeline import build_result
+from generator.themecache import PREVIOUS_SITE
 from graph.export import to_json
 from graph.vocabulary import VocabularyError
 
@@ -149,6 +150,12 @@ def cmd_build(args: argparse.Namespace) -> int:
     check_site_dir(site, notes)
     site.parent.mkdir(parents=True, exist_ok=True)
     os.environ["KGSITE_CACHE_DIR"] = USER_CACHE_DIR or str(site.parent / ".kgsite-cache")
+    # the site being replaced: its pages wrapped in the theme are reused where nothing they
+    # show changed (generator/themecache.py)
+    if site.is_dir():
+        os.environ[PREVIOUS_SITE] = str(site)
+    else:
+        os.environ.pop(PREVIOUS_SITE, None)
     tmp = Path(tempfile.mkdtemp(prefix=f".{site.name}.kgsite-build-", dir=site.parent))
     kwargs["site_dir"] = str(tmp)
     if args.strict:

@@ -49,6 +49,15 @@ usual half: it forked beside a 634 MB build and took the peak to 1,007 MB PSS, t
 to the 1 GB budget; a 1,000-note build (about 200 MB here) forks either way."""
 
 
+def install_template(env: jinja2.Environment) -> None:
+    """Make :data:`TEMPLATE` available to the theme's environment (once)."""
+    loader = env.loader
+    if isinstance(loader, jinja2.ChoiceLoader) and any(
+            isinstance(one, jinja2.DictLoader) and TEMPLATE in one.mapping for one in loader.loaders):
+        return
+    env.loader = jinja2.ChoiceLoader([jinja2.DictLoader({TEMPLATE: SOURCE}), loader or jinja2.DictLoader({})])
+
+
 class ForkedPages:
     """One build's split of our pages between this process and a forked child."""
 
@@ -67,7 +76,7 @@ class ForkedPages:
         os.close(fd)
         self.child = ctx.Process(target=self._render_from_back, args=(doc_files, nav, env, config), daemon=True)
         self.child.start()
-        env.loader = jinja2.ChoiceLoader([jinja2.DictLoader({TEMPLATE: SOURCE}), env.loader or jinja2.DictLoader({})])
+        install_template(env)
         if order:
             self.claim(order[0])
 

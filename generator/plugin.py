@@ -18,7 +18,7 @@ from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
@@ -32,6 +32,7 @@ from generator.preview import note_preview
 from generator.render import MemoryBytecode, defuse_html, offline_html
 from generator.search import page_location, postprocess, release_search_index, text_key
 from generator.site import GeneratedSite, SiteOptions, stats_markdown
+from generator.themecache import ThemeCache
 from graph.cache import default_cache_dir
 from graph.vocabulary import VocabularyError
 
@@ -80,6 +81,7 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         self.files: Files | None = None
         self.mkdocs_config: MkDocsConfig | None = None
         self.forked: ForkedPages | None = None  # our pages the theme renders in a forked worker
+        self.themed: ThemeCache | None = None  # our pages as the theme wrapped them in earlier builds
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # While serving, MkDocs builds into a temporary folder: cache in memory only.
@@ -113,6 +115,7 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         return config
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        self.themed = None
         self.index_counts = indexing.feed_lean_html(config, self._indexed)
         if self.dirty:
             # Material merges a dirty build's index with the previous one for one page only;
@@ -142,12 +145,18 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
             self.env, self.files, self.mkdocs_config = env, files, config
         elif self.nav is not None:
             # the pages as MkDocs is about to build them, in its order
-            self.forked = ForkedPages.start(files.documentation_pages(inclusion=InclusionLevel.is_included),
-                                            self.ours, self.nav, env, config)
+            doc_files = files.documentation_pages(inclusion=InclusionLevel.is_included)
+            wrap = self.ours
+            if self.page_cache is not None:
+                ours = [f.page for f in doc_files if f.page is not None and f.src_uri in self.ours]
+                self.themed = ThemeCache.start(self.page_cache, config, self.nav, env, ours, self.parked)
+                wrap = self.ours - set(self.themed.hits)
+            self.forked = ForkedPages.start(doc_files, wrap, self.nav, env, config)
         return env
 
     def on_build_error(self, *, error: Exception) -> None:
         self._stop_forked()
+        self.themed = None  # (the record of the last build that succeeded stays)
 
     def _stop_forked(self) -> None:
         if self.forked is not None:
@@ -158,6 +167,12 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         """Japanese-aware search index: see :mod:`generator.search`."""
         self._stop_forked()
+        if self.themed is not None:
+            self.themed.finish()
+            if self.themed.reused:
+                log.info(f"kgsite: {len(self.themed.reused)} of {len(self.themed.keys)} generated pages were "
+                         f"unchanged in the theme too; taken from the site being replaced")
+            self.themed = None
         site_dir = Path(config.site_dir)
         if self.dirty:
             st = incremental.state(config.site_dir)
@@ -305,21 +320,33 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
             install_meta(page, said)
         return page
 
+    @event_priority(100)  # the theme's output, before any other plugin changes it
+    def _keep_themed(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
+        if self.themed is not None:
+            self.themed.themed_output(page, output)
+        return output
+
     @event_priority(-100)
-    def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
+    def _drop_written(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
         """A generated page is written and indexed by now: drop its HTML (at 10,000 notes
         MkDocs would otherwise hold every page's body until the end of the build)."""
         if self.site is not None and page.file.src_uri in self.site.pages:
             page.content = ""
         if self.forked is not None:
             self.forked.written(page)
+        if self.themed is not None:
+            self.themed.written(page, output)
         return output
+
+    on_post_page = CombinedEvent(_keep_themed, _drop_written)
 
     @event_priority(100)  # before the search plugin indexes the page
     def on_page_context(self, context: Any, /, *, page: Page, config: MkDocsConfig, nav: Any) -> Any:
         parked = self.parked.pop(page.file.src_uri, None)
         if parked is not None:
             page.content = zlib.decompress(parked).decode("utf-8")
+        if self.themed is not None and page.file.src_uri in self.themed.hits:
+            return self.themed.context(context, page)
         if self.forked is not None:
             return self.forked.context(context, page)
         return context
