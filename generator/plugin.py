@@ -399,6 +399,8 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
             page.content = config.plugins.on_page_content(page.content or "", page=page, config=config, files=files)
             _build_page(page, config, files.documentation_pages(inclusion=InclusionLevel.is_in_serve), self.nav,
                         self.env)
+            # the full rebuild writes this page whatever it finds (the preview may differ from it)
+            incremental.state(config.site_dir).digests.pop(drawn.page, None)
             shown.append(f.dest_uri)
         return shown
 

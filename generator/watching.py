@@ -134,7 +134,7 @@ class EventDrivenServer(LiveReloadServer):
         if self._collector is not None:
             self._collector.cancel()
         with deferred_collection():
-            shown = self.previewer(changed) if self.previewer is not None and changed else []
+            shown = self._preview(changed)
             if shown:
                 log.info(f"kgsite: showing {', '.join(shown)} now; rebuilding the rest")
                 self._show(self._wanted_epoch)
@@ -147,6 +147,16 @@ class EventDrivenServer(LiveReloadServer):
         self._collector = threading.Timer(COLLECT_AFTER, gc.collect)
         self._collector.daemon = True
         self._collector.start()
+
+    def _preview(self, changed: set[Path]) -> list[str]:
+        if self.previewer is None or not changed:
+            return []
+        try:
+            return self.previewer(changed)
+        except Exception as exc:  # a preview is a shortcut: the full rebuild follows regardless
+            log.warning(f"kgsite: could not preview {', '.join(sorted(map(str, changed)))} ({exc!r}); "
+                        "rebuilding the whole site")
+            return []
 
     def _show(self, epoch: int) -> None:
         with self._epoch_cond:
