@@ -299,11 +299,15 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
 
     def table_page(kind: str, name: str, title: str, intro: str) -> Drawn:
         page = layout.index(name)
+
+        def u(href: str) -> str:
+            return href_url(page, href, opts.use_directory_urls)
+
         if kind == "relation":
-            table = env.get_template("relations.md.j2").render(rows=relations_view(graph, layout, page))
+            table = env.get_template("relations.md.j2").render(rows=relations_view(graph, layout, page), u=u)
         else:
             table = env.get_template("entity_index.md.j2").render(
-                view=index_view(graph, kind, layout, page), title=title, intro=intro)
+                view=index_view(graph, kind, layout, page), title=title, intro=intro, u=u)
         inputs = (base, table) if remember else None
         kept = _DRAWN.get(page)
         if inputs is not None and kept is not None and kept[0] == inputs:
@@ -313,7 +317,8 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
         if hit is not None:
             return hit
         front, pre = _table_page(table, page, opts.use_directory_urls)
-        return keep(Drawn(page, front, pre, inputs=inputs, key=key, drawn_in=this_build))
+        return keep(Drawn(page, front, pre, inputs=inputs, key=key, drawn_in=this_build,
+                          indexed=index_sections(pre.html) if opts.index_sections else None))
 
     def map_data() -> tuple[dict[str, tuple[float, float]], str]:
         placed = compute_layout(graph, previous_positions, cache=page_cache) if opts.map else {}
@@ -351,7 +356,7 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
     table_drawn = cast(list[Drawn], done[1:1 + len(tables)])
     entity_drawn = cast(list[Drawn], done[1 + len(tables):1 + len(tables) + len(nodes)])
     note_drawn = cast(list[Drawn], done[1 + len(tables) + len(nodes):])
-    indexed = {d.page: d.indexed for d in (*entity_drawn, *note_drawn) if d.indexed is not None}
+    indexed = {d.page: d.indexed for d in (*table_drawn, *entity_drawn, *note_drawn) if d.indexed is not None}
     if page_cache is not None:
         page_cache.keep_only({d.key for d in (*table_drawn, *entity_drawn, *note_drawn) if d.key})
     if remember:
