@@ -49,6 +49,15 @@ usual half: it forked beside a 634 MB build and took the peak to 1,007 MB PSS, t
 to the 1 GB budget; a 1,000-note build (about 200 MB here) forks either way."""
 
 
+def printed(context: Any, page: Any, own: str, html: str | None) -> Any:
+    """``context`` for :data:`TEMPLATE` to print ``html`` as ``page``'s output, or, when
+    ``html`` is None, to render the page's own template ``own`` (put back in its meta)."""
+    page.meta["template"] = own
+    context["kgsite_template"] = own
+    context["kgsite_forked"] = html
+    return context
+
+
 def install_template(env: jinja2.Environment) -> None:
     """Make :data:`TEMPLATE` available to the theme's environment (once)."""
     loader = env.loader
@@ -147,11 +156,8 @@ class ForkedPages:
         own = self.templates.pop(page.file.src_uri, None)
         if own is None:
             return context
-        page.meta["template"] = own
         html = self._load().pop(page.file.src_uri, None)
-        context["kgsite_template"] = own
-        context["kgsite_forked"] = zlib.decompress(html).decode("utf-8") if html is not None else None
-        return context
+        return printed(context, page, own, zlib.decompress(html).decode("utf-8") if html is not None else None)
 
     def _load(self) -> dict[str, bytes]:
         if self.html is None:

@@ -36,7 +36,7 @@ from typing import Any
 
 import jinja2
 
-from generator.forkpages import TEMPLATE, install_template
+from generator.forkpages import TEMPLATE, install_template, printed
 from generator.pagecache import PageCache, digest
 
 RECORD = "themed"
@@ -144,7 +144,6 @@ class ThemeCache:
         own = self.hits.pop(uri, None)
         if own is None:
             return context
-        page.meta["template"] = own
         html = None
         assert self.previous is not None
         with contextlib.suppress(OSError, UnicodeDecodeError):
@@ -152,9 +151,7 @@ class ThemeCache:
             if _hash(data) == self.before[uri][2]:
                 html = data.decode("utf-8")
                 self.reused.add(uri)
-        context["kgsite_template"] = own
-        context["kgsite_forked"] = html
-        return context
+        return printed(context, page, own, html)
 
     def themed_output(self, page: Any, output: str) -> None:
         """The theme's output for ``page`` (before any other plugin's ``on_post_page``)."""
