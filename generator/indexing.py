@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, cast
 
+from generator import searchsections
+
 # inline tags the indexer neither keeps nor needs for structure (headings are never inside them)
 INLINE = re.compile(r'<a class="headerlink"[^>]*>[^<]*</a>|</?(?:a|span|strong|em|b|i|mark|del|s|small|abbr|'
                     r'kbd|u|ins)(?:\s[^>]*)?>')
@@ -62,15 +64,24 @@ def _digest(thin: str) -> bytes:
 
 
 def index_sections(html: str) -> Indexed:
-    """What Material's search parser makes of ``html`` (its :func:`lean` form)."""
+    """What Material's search parser makes of ``html`` (its :func:`lean` form): found by
+    :func:`generator.searchsections.sections` when it can read the page exactly, by the
+    parser itself otherwise."""
+    thin = lean(html)
+    found = searchsections.sections(thin)
+    if found is None:
+        found = material_sections(thin)
+    return Indexed(_digest(thin), zlib.compress(pickle.dumps(found, protocol=5), 1))
+
+
+def material_sections(html: str) -> tuple[tuple[str | None, str, str], ...]:
+    """The sections Material's own search parser finds in ``html``."""
     from material.plugins.search.plugin import Parser  # type: ignore[import-untyped]
 
-    thin = lean(html)
     parser = Parser()
-    parser.feed(thin)
+    parser.feed(html)
     parser.close()
-    sections = tuple((s.id, "".join(s.title), "".join(s.text)) for s in parser.data if not s.is_excluded())
-    return Indexed(_digest(thin), zlib.compress(pickle.dumps(sections, protocol=5), 1))
+    return tuple((s.id, "".join(s.title), "".join(s.text)) for s in parser.data if not s.is_excluded())
 
 
 def uses_material_search(config: Any) -> bool:
@@ -81,9 +92,10 @@ def uses_material_search(config: Any) -> bool:
 
 def feed_lean_html(config: Any, precomputed: Callable[[str], Indexed | None] | None = None) -> Counter[str]:
     """Make the search plugin index each page's :func:`lean` HTML, or take the sections
-    found ahead of time (``precomputed`` by page path) when the HTML is unchanged. Call in
+    found ahead of time (``precomputed`` by page path) when the HTML is unchanged, or (for
+    Material's plugin) read them with :func:`generator.searchsections.sections`. Call in
     ``on_pre_build``, after every plugin's ``on_config`` created its index. Returns how
-    many pages were indexed each way ("ahead", "parsed"), counted as the build goes."""
+    many pages were indexed each way ("ahead", "read", "parsed"), counted as the build goes."""
     counts: Counter[str] = Counter()
     for plugin in config.plugins.values():
         index = getattr(plugin, "search_index", None)
@@ -92,12 +104,12 @@ def feed_lean_html(config: Any, precomputed: Callable[[str], Indexed | None] | N
             continue
         add = getattr(add, "kgsite_wrapped", add)
         material = type(plugin).__module__.startswith("material.plugins.search")
-        index.add_entry_from_context = _lean_adder(index, add, precomputed if material else None, counts)
+        index.add_entry_from_context = _lean_adder(index, add, precomputed if material else None, counts, material)
     return counts
 
 
-def _lean_adder(index: Any, add: Callable[[Any], None],
-                precomputed: Callable[[str], Indexed | None] | None, counts: Counter[str]) -> Callable[[Any], None]:
+def _lean_adder(index: Any, add: Callable[[Any], None], precomputed: Callable[[str], Indexed | None] | None,
+                counts: Counter[str], material: bool) -> Callable[[Any], None]:
     def add_lean(page: Any) -> None:
         full = page.content
         if not isinstance(full, str):
@@ -105,11 +117,18 @@ def _lean_adder(index: Any, add: Callable[[Any], None],
             return
         thin = lean(full)
         known = precomputed(page.file.src_uri) if precomputed is not None else None
+        found: tuple[tuple[str | None, str, str], ...] | None = None
         if known is not None and known.digest == _digest(thin):
             counts["ahead"] += 1
+            found = known.sections
+        elif material:
+            found = searchsections.sections(thin)
+            if found is not None:
+                counts["read"] += 1
+        if found is not None:
             if (page.meta.get("search") or {}).get("exclude"):
                 return
-            for id_, title, text in known.sections:
+            for id_, title, text in found:
                 section = SimpleNamespace(id=id_, title=[title] if title else [], text=[text])
                 index.create_entry_for_section(section, page.toc, page.url, page)
             return

@@ -186,7 +186,8 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
             else:
                 self._postprocess_with_cache(site_dir, config)
         log.debug(f"kgsite: search sections of {self.index_counts['ahead']} pages found as they were drawn, "
-                  f"{self.index_counts['parsed']} parsed")
+                  f"{self.index_counts['read']} read by kgsite, {self.index_counts['parsed']} parsed by the "
+                  f"search plugin")
 
     def _postprocess_with_cache(self, site_dir: Path, config: MkDocsConfig) -> None:
         """Cutting the index's Japanese into words (a second at 1,000 notes) is done once per

@@ -77,17 +77,23 @@ def _search_index(notes: Path, site: Path) -> tuple[bytes, str]:
 
 def test_sections_found_ahead_give_the_index_parsing_gives(seeds_dir: Path, tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    """Generated pages' search sections are found where the page is drawn; the index must be
-    byte for byte the one Material's indexer makes by parsing every page itself."""
-    from generator import indexing
+    """Generated pages' search sections are found where the page is drawn, and the other
+    pages' by kgsite's reader (generator.searchsections); the index must be byte for byte
+    the one Material's indexer makes by parsing every page itself."""
+    from generator import indexing, searchsections
 
     # the CLI sets both for the MkDocs it runs: undone after this test, for the next ones in this process
     monkeypatch.setenv("KGSITE_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("KGSITE_NOTES", str(seeds_dir))
     ahead, counts = _search_index(seeds_dir, tmp_path / "a")
-    found = re.search(r"of (\d+) pages found as they were drawn, (\d+) parsed", counts)
-    assert found and int(found.group(1)) > 400, counts
+    found = re.search(r"of (\d+) pages found as they were drawn, (\d+) read by kgsite, (\d+) parsed", counts)
+    assert found and int(found.group(1)) > 400 and int(found.group(2)) > 0, counts
     monkeypatch.setattr(indexing, "uses_material_search", lambda config: False)
-    parsed, counts = _search_index(seeds_dir, tmp_path / "b")
-    assert re.search(r"of 0 pages found as they were drawn", counts), counts
+    read, counts = _search_index(seeds_dir, tmp_path / "b")
+    found = re.search(r"of 0 pages found as they were drawn, (\d+) read by kgsite, 0 parsed", counts)
+    assert found and int(found.group(1)) > 400, counts
+    monkeypatch.setattr(searchsections, "sections", lambda html: None)
+    parsed, counts = _search_index(seeds_dir, tmp_path / "c")
+    assert re.search(r"of 0 pages found as they were drawn, 0 read by kgsite, \d+ parsed", counts), counts
     assert ahead == parsed
+    assert read == parsed
