@@ -22,15 +22,17 @@ import hashlib
 import io
 import pickle
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from graph.cache import read_pickle, write_pickle
+from graph.cache import PackFile, read_pickle, write_pickle
 
 PAGES_DIRNAME = "pages"
+PAGES_PACK = "pages.pack"
 NAMED = "named"
 #: libraries whose output is part of a drawn page
 DRAWING_LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "mkdocs-material", "jinja2", "kgsite")
@@ -72,8 +74,8 @@ def code_version() -> str:
 
 @dataclass
 class PageCache:
-    """One folder of drawn pages. ``version`` names what else the pages depend on (the
-    vocabulary)."""
+    """One folder of drawn pages (one pack file, :class:`graph.cache.PackFile`) and of
+    named values. ``version`` names what else the pages depend on (the vocabulary)."""
 
     root: Path
     version: str = ""
@@ -85,16 +87,23 @@ class PageCache:
             for old in self.folder.parent.iterdir():
                 if old.is_dir() and old.name.startswith("p-") and old != self.folder:
                     shutil.rmtree(old, ignore_errors=True)
-
-    def _file(self, key: str) -> Path:
-        return self.folder / key[:2] / f"{key}.pickle"
+        self.pack = PackFile(self.folder / PAGES_PACK)
 
     def load(self, key: str) -> Any | None:
-        """The page stored under ``key``, or None (never stored, or unreadable)."""
-        return read_pickle(self._file(key))
+        """The page stored under ``key``, or None (never stored, or unreadable). Safe in a
+        forked worker."""
+        return self.pack.load(key)
 
-    def store(self, key: str, value: object) -> None:
-        write_pickle(self._file(key), value)
+    def keys(self) -> set[str]:
+        return set(self.pack.index)
+
+    def keep_only(self, pages: Iterable[tuple[str, object]]) -> None:
+        """Hold exactly ``pages`` (key, page: the pages of the build just made); a page
+        already held is kept as stored. Written once per build, by the process that has
+        every page (not by the workers that drew them); named entries stay."""
+        entries = list(pages)
+        if {k for k, _ in entries} != set(self.pack.index) or self.pack.damaged:
+            self.pack.write(entries)
 
     def load_named(self, name: str) -> Any | None:
         """What :meth:`store_named` last kept under ``name``: one value per site (the map's
@@ -103,17 +112,3 @@ class PageCache:
 
     def store_named(self, name: str, value: object) -> None:
         write_pickle(self.folder / NAMED / f"{name}.pickle", value)
-
-    def keep_only(self, keys: set[str]) -> None:
-        """Remove every page but ``keys`` (the pages of the build just made); named
-        entries stay."""
-        wanted = {f"{k}.pickle" for k in keys}
-        with contextlib.suppress(OSError):
-            for sub in self.folder.iterdir():
-                if sub.name == NAMED or not sub.is_dir():
-                    continue
-                for f in sub.iterdir():
-                    if f.name not in wanted:
-                        with contextlib.suppress(OSError):
-                            f.unlink()
-

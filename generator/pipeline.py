@@ -120,7 +120,6 @@ def build_result(notes_dir: Path, vocabulary: tuple[str, ...] = (), exclude: tup
     result = build_from_notes(list(vault.notes), load_vocabulary(vocabulary), cache)
     if isinstance(cache, DiskParseCache):
         reparsed = tuple(cache.parsed[start:])
-        cache.prune_disk({(n.path, n.digest) for n in vault.notes})
     else:
         reparsed = tuple(n.path for n in vault.notes if (n.path, n.digest) not in known)
     extra = [*vault.skipped, *link_diagnostics(result.documents)]

@@ -231,11 +231,6 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
         hit = page_cache.load(key) if page_cache is not None and key else None
         return replace(hit, inputs=inputs, key=key, drawn_in=0) if isinstance(hit, Drawn) and hit.page == page else None
 
-    def keep(drawn: Drawn) -> Drawn:
-        if page_cache is not None and drawn.key:
-            page_cache.store(drawn.key, replace(drawn, inputs=None))
-        return drawn
-
     # while serving, the terms whose page an edit cannot have changed are not even viewed
     drawn_from = LastBuild.of(graph, layout, colors) if remember else None
     stale = stale_terms(_BEFORE.get(0), drawn_from, nodes) if drawn_from is not None else None
@@ -258,10 +253,9 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
             return href_url(page, href, opts.use_directory_urls)
 
         body = entity_tpl.render(e=view, u=u, slug=heading_slug, **urls(page))
-        return keep(Drawn(page, f"---\ntitle: {yaml_str(view['name'])}\n---\n", Prerendered.of(body),
-                          indexed=index_sections(body) if opts.index_sections else None, inputs=inputs,
-                          meta={"title": html.escape(str(view["name"]), quote=False)}, key=key,
-                          drawn_in=this_build))
+        return Drawn(page, f"---\ntitle: {yaml_str(view['name'])}\n---\n", Prerendered.of(body),
+                     indexed=index_sections(body) if opts.index_sections else None, inputs=inputs,
+                     meta={"title": html.escape(str(view["name"]), quote=False)}, key=key, drawn_in=this_build)
 
     def note_page(doc: Document) -> Drawn:
         page = layout.note(doc.path)
@@ -289,8 +283,8 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
         missing: list[tuple[str, str]] = []
         note = render_note(doc, text, graph, layout, lookup, existing, missing, page, opts.use_directory_urls)
         body = note_html(note.body, page, opts.use_directory_urls, note.marks)
-        return keep(Drawn(page, note.front_matter, Prerendered.of(body), tuple(missing),
-                          index_sections(body) if opts.index_sections else None, inputs, note.meta, key, this_build))
+        return Drawn(page, note.front_matter, Prerendered.of(body), tuple(missing),
+                     index_sections(body) if opts.index_sections else None, inputs, note.meta, key, this_build)
 
     tables = (("service", "services/index.md", "サービス", "カテゴリ別のサービス一覧です。"),
               ("concept", "concepts/index.md", "概念",
@@ -317,8 +311,8 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
         if hit is not None:
             return hit
         front, pre = _table_page(table, page, opts.use_directory_urls)
-        return keep(Drawn(page, front, pre, inputs=inputs, key=key, drawn_in=this_build,
-                          indexed=index_sections(pre.html) if opts.index_sections else None))
+        return Drawn(page, front, pre, inputs=inputs, key=key, drawn_in=this_build,
+                     indexed=index_sections(pre.html) if opts.index_sections else None)
 
     def map_data() -> tuple[dict[str, tuple[float, float]], str]:
         placed = compute_layout(graph, previous_positions, cache=page_cache) if opts.map else {}
@@ -358,7 +352,8 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
     note_drawn = cast(list[Drawn], done[1 + len(tables) + len(nodes):])
     indexed = {d.page: d.indexed for d in (*table_drawn, *entity_drawn, *note_drawn) if d.indexed is not None}
     if page_cache is not None:
-        page_cache.keep_only({d.key for d in (*table_drawn, *entity_drawn, *note_drawn) if d.key})
+        page_cache.keep_only((d.key, replace(d, inputs=None)) for d in (*table_drawn, *entity_drawn, *note_drawn)
+                             if d.key)
     if remember:
         assert drawn_from is not None
         _BEFORE[0] = drawn_from

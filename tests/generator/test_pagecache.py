@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 from generator import pipeline
-from generator.pagecache import PAGES_DIRNAME, PageCache, digest
+from generator.pagecache import PAGES_DIRNAME, PAGES_PACK, PageCache, digest
 from generator.pipeline import Built, build_site
 from generator.site import SiteOptions
+from graph.cache import PackFile
 
 OPTIONS = SiteOptions(index_sections=True)
 
@@ -104,19 +105,31 @@ def test_a_user_vocabulary_is_part_of_what_pages_are_drawn_from(seeds_dir: Path,
     assert any("foobar" in p.casefold() for p in with_vocab.site.pages)
 
 
+def _pack(cache: Path) -> Path:
+    (folder,) = (cache / PAGES_DIRNAME).glob("p-*")
+    return folder / PAGES_PACK
+
+
 def test_a_damaged_cache_costs_a_redraw_not_the_site(seeds_dir: Path, tmp_path: Path) -> None:
     warm = tmp_path / "warm"
     first = _build(seeds_dir, warm)
-    entries = sorted((warm / PAGES_DIRNAME).rglob("*.pickle"))
-    assert len(entries) > len(first.site.prerendered)  # every page, the layout and the map pieces
-    for i, f in enumerate(entries):
+    pack = _pack(warm)
+    entries = sorted(PackFile(pack).index.values())
+    assert len(entries) == len(first.site.prerendered)  # every page
+    data = bytearray(pack.read_bytes())
+    for i, (offset, length, _) in enumerate(entries):
         if i % 3 == 0:
-            f.write_bytes(f.read_bytes()[: len(f.read_bytes()) // 2])
+            data[offset + length // 2] ^= 0xFF  # one byte flipped
         elif i % 3 == 1:
-            f.write_bytes(b"not a pickle")
+            data[offset:offset + 12] = b"not a pickle"
+    pack.write_bytes(bytes(data))
     again = _build(seeds_dir, warm)
     assert _everything(again) == _everything(first)
     assert 0 < again.site.drawn < len(first.site.prerendered)
+    # the damaged pages were written afresh: the next build draws nothing
+    assert _build(seeds_dir, warm).site.drawn == 0
+    pack.write_bytes(pack.read_bytes()[:-100])  # the index cut off: every page is drawn again
+    assert _everything(_build(seeds_dir, warm)) == _everything(first)
 
 
 def test_pages_no_build_uses_are_removed(seeds_dir: Path, tmp_path: Path) -> None:
@@ -124,18 +137,16 @@ def test_pages_no_build_uses_are_removed(seeds_dir: Path, tmp_path: Path) -> Non
     shutil.copytree(seeds_dir, vault)
     warm = tmp_path / "warm"
     built = _build(vault, warm)
-    pages = [f for f in (warm / PAGES_DIRNAME).rglob("*.pickle") if f.parent.name != "named"]
-    assert len(pages) == len(built.site.prerendered)
+    assert len(PackFile(_pack(warm)).index) == len(built.site.prerendered)
     for note in sorted(vault.glob("*.md"))[1:]:
         note.unlink()
     smaller = _build(vault, warm)
-    pages = [f for f in (warm / PAGES_DIRNAME).rglob("*.pickle") if f.parent.name != "named"]
-    assert len(pages) == len(smaller.site.prerendered) < len(built.site.prerendered)
+    assert len(PackFile(_pack(warm)).index) == len(smaller.site.prerendered) < len(built.site.prerendered)
 
 
 def test_another_version_starts_a_new_folder(tmp_path: Path) -> None:
     one = PageCache(tmp_path, "vocabulary one")
-    one.store(digest("page"), "drawn by one")
+    one.keep_only([(digest("page"), "drawn by one")])
     assert one.load(digest("page")) == "drawn by one"
     two = PageCache(tmp_path, "vocabulary two")
     assert two.load(digest("page")) is None

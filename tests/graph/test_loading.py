@@ -8,7 +8,7 @@ from pathlib import Path
 
 from generator.pipeline import build_result
 from graph.build import build_from_notes
-from graph.cache import DiskParseCache, cache_version
+from graph.cache import NOTES_PACK, DiskParseCache, PackFile, cache_version
 from graph.loading import load_vault
 from graph.slug import slugify
 from graph.vocabulary import load_vocabulary
@@ -59,8 +59,11 @@ def test_disk_cache_reparses_only_the_edited_note(tmp_path: Path) -> None:
     assert other.misses == len(notes)
     assert [p.name for p in cache_dir.iterdir()] == [other.folder.name]
     # a damaged entry is re-parsed, not fatal
-    for f in other.folder.glob("*/*.pickle"):
-        f.write_bytes(b"garbage")
+    pack = other.folder / NOTES_PACK
+    data = bytearray(pack.read_bytes())
+    for offset, _, _ in PackFile(pack).index.values():
+        data[offset:offset + 7] = b"garbage"
+    pack.write_bytes(bytes(data))
     damaged = DiskParseCache(root=cache_dir, version=cache_version("other"))
     build_from_notes(list(load_vault(vault).notes), vocab, damaged)
     assert damaged.misses == len(notes)
