@@ -97,12 +97,15 @@ class PageCache:
     def keys(self) -> set[str]:
         return set(self.pack.index)
 
-    def keep_only(self, pages: Iterable[tuple[str, object]]) -> None:
+    def keep_only(self, pages: Iterable[tuple[str, object]], drawn: set[str]) -> None:
         """Hold exactly ``pages`` (key, page: the pages of the build just made); a page
         already held is kept as stored. Written once per build, by the process that has
-        every page (not by the workers that drew them); named entries stay."""
+        every page (not by the workers that drew them), when the pages changed or a page
+        held was ``drawn`` again (its entry was damaged: a worker may have found that); named
+        entries stay."""
         entries = list(pages)
-        if {k for k, _ in entries} != set(self.pack.index) or self.pack.damaged:
+        held = set(self.pack.index)
+        if {k for k, _ in entries} != held or self.pack.damaged or not drawn.isdisjoint(held):
             self.pack.write(entries)
 
     def load_named(self, name: str) -> Any | None:

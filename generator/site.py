@@ -352,8 +352,9 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
     note_drawn = cast(list[Drawn], done[1 + len(tables) + len(nodes):])
     indexed = {d.page: d.indexed for d in (*table_drawn, *entity_drawn, *note_drawn) if d.indexed is not None}
     if page_cache is not None:
-        page_cache.keep_only((d.key, replace(d, inputs=None)) for d in (*table_drawn, *entity_drawn, *note_drawn)
-                             if d.key)
+        every = (*table_drawn, *entity_drawn, *note_drawn)
+        page_cache.keep_only(((d.key, replace(d, inputs=None)) for d in every if d.key),
+                             {d.key for d in every if d.key and d.drawn_in == this_build})
     if remember:
         assert drawn_from is not None
         _BEFORE[0] = drawn_from

@@ -18,6 +18,7 @@ import os
 import pickle
 import shutil
 import tempfile
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -168,11 +169,11 @@ class PackFile:
             self.damaged = True
             return
         self.index, self._fd = index, fd
+        self._closer = weakref.finalize(self, _close, fd)
 
     def close(self) -> None:
         if self._fd is not None:
-            with contextlib.suppress(OSError):
-                os.close(self._fd)
+            self._closer()
         self._fd = None
 
     def raw(self, key: str) -> bytes | None:
@@ -229,6 +230,11 @@ class PackFile:
         self.close()
         self.damaged = False
         self._open()
+
+
+def _close(fd: int) -> None:
+    with contextlib.suppress(OSError):
+        os.close(fd)
 
 
 def _checksum(data: bytes) -> bytes:
