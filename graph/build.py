@@ -24,7 +24,7 @@ from graph.loading import read_vault
 from graph.matcher import Hit, Matcher
 from graph.model import Diagnostic, Document, Evidence, Mention, RawNote, Relation
 from graph.parallel import THRESHOLD as PARALLEL_THRESHOLD
-from graph.parallel import iter_documents, shared_map
+from graph.parallel import forks, iter_documents, shared_map
 from graph.relations import (
     Context,
     Cues,
@@ -270,17 +270,19 @@ def assemble(documents: Iterable[Document], vocab: Vocabulary, memo: RelationMem
     return BuildResult(graph, tuple(docs), tuple(diagnostics), matcher)
 
 
-def _all_hits(matcher: Matcher, docs: list[Document], serving: bool) -> list[list[list[Hit]]]:
+def _all_hits(matcher: Matcher, docs: list[Document], serving: bool) -> Iterable[list[list[Hit]]]:
     """Every known spelling in every block of every note (``[]`` for code), block by block.
 
     Searching is pure and a fifth of a first build's extraction at 1,000 notes: on every
     core for a large vault. Not while serving, where the matcher remembers each block's
-    hits from the last build in this process (a forked child's memory is lost)."""
+    hits from the last build in this process (a forked child's memory is lost); on one
+    core each note's hits are found as they are used (at 10,000 notes, all of them at
+    once are tens of megabytes)."""
     def hits(i: int) -> list[list[Hit]]:
         return [[] if b.kind == "code" else matcher.find(b.text) for b in docs[i].blocks]
 
-    if serving:
-        return [hits(i) for i in range(len(docs))]
+    if serving or not forks(len(docs), PARALLEL_THRESHOLD):
+        return (hits(i) for i in range(len(docs)))
     return shared_map(hits, len(docs), PARALLEL_THRESHOLD)
 
 

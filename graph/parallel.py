@@ -111,6 +111,13 @@ def within_budget(children: int, share: float = CHILD_SHARE) -> bool:
     return rss_mb() * (1 + share * children) <= budget
 
 
+def forks(n: int, threshold: int = THRESHOLD, workers: int | None = None) -> bool:
+    """Whether :func:`shared_map` of ``n`` items shares them with forked children (else
+    it is a plain loop here)."""
+    n_parts = min(workers or cpu_count(), n)
+    return n > threshold and n_parts > 1 and can_fork() and within_budget(n_parts - 1)
+
+
 def shared_map(func: Callable[[int], R], n: int, threshold: int = THRESHOLD, workers: int | None = None) -> list[R]:
     """``[func(i) for i in range(n)]``, this process and forked children taking chunks of
     indices from one shared counter until none are left.
@@ -123,9 +130,9 @@ def shared_map(func: Callable[[int], R], n: int, threshold: int = THRESHOLD, wor
     be pure, so the list is the same whichever process computed each element; what a
     failed child did not send back is computed here.
     """
-    n_parts = min(workers or cpu_count(), n)
-    if n <= threshold or n_parts <= 1 or not can_fork() or not within_budget(n_parts - 1):
+    if not forks(n, threshold, workers):
         return [func(i) for i in range(n)]
+    n_parts = min(workers or cpu_count(), n)
     ctx = multiprocessing.get_context("fork")
     counter = ctx.Value("q", 0)
     chunk = max(1, n // (n_parts * 16))
