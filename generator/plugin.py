@@ -287,8 +287,8 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         own = sorted(f.src_uri for f in files.documentation_pages() if f.src_uri not in generated)
         config_text = Path(config.config_file_path).read_text(encoding="utf-8") if config.config_file_path else ""
         shape = incremental.digest(repr(config.nav), config_text, *own)
-        digests = {p: incremental.digest(site.pages[p], site.prerendered[p].digest if p in site.prerendered else "")
-                   for p in generated}
+        digests = {p: incremental.digest(site.pages[p], site.prerendered[p].digest if p in site.prerendered else "",
+                                         site.inserts.get(p, "")) for p in generated}
         self.generated_dests = {p: f.dest_uri for p, f in generated.items()}
         self.live_pages = [page_location(f.src_uri, config.use_directory_urls)
                            for f in files.documentation_pages()]
@@ -356,6 +356,8 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
     def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         """No request outside the site: remote images in notes become links; a note's own
         HTML cannot run script."""
+        if self.site is not None:
+            html = self.site.insert(page.file.src_uri, html)
         if self.serving:
             before = self.content_memo.get(page.file.src_uri)
             if before is not None and before[0] == html:

@@ -57,6 +57,11 @@ class SiteOptions:
     index_sections: bool = False
 
 
+NOTES_TABLE = "<!-- kgsite:notes-table -->"
+"""Stands for the notes index's table in the page's Markdown (an HTML comment: Python-Markdown
+passes it through as it is)."""
+
+
 @dataclass
 class GeneratedSite:
     pages: dict[str, str]
@@ -78,6 +83,8 @@ class GeneratedSite:
     #: (``generate(defer_map=True)``); :meth:`finish_map` waits for them
     pending_map: Callable[[], tuple[dict[str, tuple[float, float]], str]] | None = None
     map_asset: str = ""
+    #: page -> HTML to put in place of :data:`NOTES_TABLE` in its HTML (see :func:`insert`)
+    inserts: dict[str, str] = field(default_factory=dict)
 
     def finish_map(self) -> bytes:
         """The map's data file, once its layout is done (and ``positions`` filled in)."""
@@ -94,12 +101,19 @@ class GeneratedSite:
             h.update(k.encode() + b"\0" + self.pages[k].encode() + b"\0")
             if k in self.prerendered:
                 h.update(self.prerendered[k].html.encode() + b"\0")
+            if k in self.inserts:
+                h.update(self.inserts[k].encode() + b"\0")
         return h.hexdigest()
 
     def text(self, page: str) -> str:
         """What a page says, whichever way it is rendered (Markdown, or our HTML)."""
         pre = self.prerendered.get(page)
-        return self.pages[page] + (pre.html if pre else "")
+        return self.insert(page, self.pages[page]) + (pre.html if pre else "")
+
+    def insert(self, page: str, text: str) -> str:
+        """``text`` (the page's Markdown or HTML) with the HTML held aside for it in place."""
+        held = self.inserts.get(page)
+        return text.replace(NOTES_TABLE, held, 1) if held is not None else text
 
 
 @dataclass(frozen=True)
@@ -385,7 +399,10 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
     # serve rebuild at 1,000 notes; markdown-it would hold a token per cell at the build's peak)
     table = env.get_template("notes_table.html.j2").render(
         notes=notes, u=lambda href: href_url(index_page, href, opts.use_directory_urls))
-    pages[index_page] = env.get_template("notes_index.md.j2").render(notes=notes, notes_table=table)
+    # held aside, and put in place once MkDocs has made the page HTML: Python-Markdown
+    # read the table's thousand rows as raw HTML (a quarter of a second, on one core)
+    pages[index_page] = env.get_template("notes_index.md.j2").render(notes=notes, notes_table=NOTES_TABLE)
+    inserts = {index_page: table.rstrip("\n")}  # as Python-Markdown ended the block
 
     page = layout.index("map.md")
     pages[page] = env.get_template("map.md.j2").render(**urls(page))
@@ -399,7 +416,7 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
     meta = {d.page: d.meta for d in (*entity_drawn, *note_drawn) if d.meta is not None}
     drawn = sum(1 for d in (*table_drawn, *entity_drawn, *note_drawn) if d.drawn_in == this_build)
     return GeneratedSite(pages, assets, positions, sorted(set(missing)), search_terms, prerendered, indexed, meta,
-                         drawn, pending, layout.asset("graph-data.js"))
+                         drawn, pending, layout.asset("graph-data.js"), inserts)
 
 
 def _table_page(markdown: str, page: str, use_directory_urls: bool) -> tuple[str, Prerendered]:

@@ -149,6 +149,7 @@ def test_serve_follows_edit_delete_and_rename(served: tuple[str, Path, subproces
            lambda: not {"notes/renamed-pipelines/", "notes/pipelines/"} & _index_pages(base), proc)
     (vault / "new.md").write_text("# 新しいノート\n\nAWS Glue のメモ。\n", encoding="utf-8")
     _until("the added page", lambda: "新しいノート" in _get(f"{base}/notes/new/")[1], proc)
+    _until("the notes index to list it", lambda: "新しいノート" in _get(f"{base}/notes/")[1], proc)
     # monitoring.md is never touched by the server
     assert (vault / "monitoring.md").read_bytes() == (FIXTURES / "mini" / "monitoring.md").read_bytes()
     # no rebuild loop: with nothing edited, the number of builds stops growing
