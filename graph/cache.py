@@ -152,15 +152,15 @@ class PackFile:
 
     def _open(self) -> None:
         try:
-            fd = os.open(self.path, os.O_RDONLY)
+            fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
         except OSError:
             return
         try:
             size = os.fstat(fd).st_size
-            start = int.from_bytes(os.pread(fd, 8, size - 8), "little") if size >= len(self.MAGIC) + 8 else -1
-            if os.pread(fd, len(self.MAGIC), 0) != self.MAGIC or not len(self.MAGIC) <= start <= size - 8:
+            start = int.from_bytes(_read_at(fd, 8, size - 8), "little") if size >= len(self.MAGIC) + 8 else -1
+            if _read_at(fd, len(self.MAGIC), 0) != self.MAGIC or not len(self.MAGIC) <= start <= size - 8:
                 raise ValueError("not a pack")
-            index = pickle.loads(os.pread(fd, size - 8 - start, start))
+            index = pickle.loads(_read_at(fd, size - 8 - start, start))
             if not isinstance(index, dict):
                 raise ValueError("not a pack index")
         except (OSError, ValueError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError,
@@ -183,7 +183,7 @@ class PackFile:
             return None
         offset, length, check = where
         try:
-            data = os.pread(self._fd, length, offset)
+            data = _read_at(self._fd, length, offset)
         except OSError:
             return None
         if len(data) != length or _checksum(data) != check:
@@ -230,6 +230,16 @@ class PackFile:
         self.close()
         self.damaged = False
         self._open()
+
+
+def _read_at(fd: int, length: int, offset: int) -> bytes:
+    """``length`` bytes at ``offset``, leaving the file's position alone where the system
+    can (``pread``: forked workers share the descriptor); elsewhere (Windows, which has
+    no fork) by seeking."""
+    if hasattr(os, "pread"):
+        return os.pread(fd, length, offset)
+    os.lseek(fd, offset, os.SEEK_SET)  # pragma: no cover - not POSIX
+    return os.read(fd, length)  # pragma: no cover
 
 
 def _close(fd: int) -> None:
