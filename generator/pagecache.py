@@ -94,9 +94,6 @@ class PageCache:
         forked worker."""
         return self.pack.load(key)
 
-    def keys(self) -> set[str]:
-        return set(self.pack.index)
-
     def keep_only(self, pages: Iterable[tuple[str, object]], drawn: set[str]) -> None:
         """Hold exactly ``pages`` (key, page: the pages of the build just made); a page
         already held is kept as stored. Written once per build, by the process that has
