@@ -181,10 +181,11 @@ class PackFile:
         where = self.index.get(key)
         if where is None or self._fd is None:
             return None
-        offset, length, check = where
         try:
+            offset, length, check = where
             data = _read_at(self._fd, length, offset)
-        except OSError:
+        except (OSError, TypeError, ValueError, OverflowError):  # unreadable, or an index damaged into other values
+            self.damaged = True
             return None
         if len(data) != length or _checksum(data) != check:
             self.damaged = True

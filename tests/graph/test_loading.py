@@ -69,6 +69,16 @@ def test_disk_cache_reparses_only_the_edited_note(tmp_path: Path) -> None:
     assert damaged.misses == len(notes)
 
 
+def test_a_pack_whose_index_holds_other_values_reads_as_missing(tmp_path: Path) -> None:
+    pack = PackFile(tmp_path / "x.pack")
+    pack.write([("a", "value a"), ("b", "value b")])
+    assert PackFile(tmp_path / "x.pack").load("a") == "value a"
+    damaged = PackFile(tmp_path / "x.pack")
+    damaged.index["a"] = ("not", "a", "position")  # type: ignore[assignment]
+    damaged.index["b"] = (-5, 2**70, b"")
+    assert damaged.load("a") is None and damaged.load("b") is None and damaged.damaged
+
+
 def test_reading_never_modifies_the_vault(tmp_path: Path) -> None:
     vault = tmp_path / "vault"
     shutil.copytree(EXAMPLES, vault)
