@@ -19,6 +19,7 @@ page of the seed and example sites and on generated HTML.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from html import escape, unescape
 
 SPACE = "[ \t\n\r\f]"
@@ -30,9 +31,6 @@ ATTR = re.compile(rf"([a-zA-Z_:][-a-zA-Z0-9_:.]*)(?:{SPACE}*={SPACE}*(\"[^\"]*\"
 REFUSED = re.compile(r"data-search-exclude|linenodiv|headerlink|<object\b", re.IGNORECASE)
 RAW_TEXT = {tag: re.compile(rf"</\s*{tag}\s*>", re.IGNORECASE) for tag in ("script", "style")}
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
-KEEP = frozenset({"p", "code", "pre", "li", "ol", "ul", "sub", "sup"})
-VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
-                  "track", "wbr"})
 
 Section = tuple[str | None, str, str]
 
@@ -63,7 +61,17 @@ def sections(html: str) -> tuple[Section, ...] | None:
         return None
 
 
+@lru_cache(maxsize=1)
+def _material_tags() -> tuple[frozenset[str], frozenset[str]]:
+    """The tags Material's parser keeps in the index and those it treats as self-closing,
+    taken from Material itself (imported when first needed: it is not light)."""
+    from material.plugins.search.plugin import Parser, void  # type: ignore[import-untyped]
+
+    return frozenset(Parser().keep), frozenset(void)
+
+
 def _sections(html: str) -> tuple[Section, ...]:
+    keep, void = _material_tags()
     data: list[_Section] = []
     context: list[str] = []
     section: _Section | None = None
@@ -85,7 +93,7 @@ def _sections(html: str) -> tuple[Section, ...]:
 
     def start(tag: str, attrs: str) -> None:
         nonlocal section
-        if tag in VOID:
+        if tag in void:
             return
         context.append(tag)
         if tag in HEADINGS:
@@ -103,7 +111,7 @@ def _sections(html: str) -> tuple[Section, ...]:
         if section is None:
             section = _Section("hx")
             data.append(section)
-        if tag in KEEP:
+        if tag in keep:
             (section.title if section.tag in context else section.text).append(f"<{tag}>")
 
     def end(tag: str) -> None:
@@ -118,7 +126,7 @@ def _sections(html: str) -> tuple[Section, ...]:
                     section = earlier
                     break
         context.pop()
-        if tag in KEEP:
+        if tag in keep:
             out = section.title if section.tag in context else section.text
             opening = f"<{tag}>"
             if opening not in out:
