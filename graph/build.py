@@ -24,7 +24,7 @@ from graph.loading import read_vault
 from graph.matcher import Hit, Matcher
 from graph.model import Diagnostic, Document, Evidence, Mention, RawNote, Relation
 from graph.parallel import THRESHOLD as PARALLEL_THRESHOLD
-from graph.parallel import forks, iter_documents, shared_map
+from graph.parallel import forks, iter_in_order, shared_map
 from graph.relations import (
     Context,
     Cues,
@@ -119,21 +119,45 @@ def build_graph(notes_dir: Path, vocabulary: tuple[str, ...] = (), cache: ParseC
     return build_from_notes(raw, load_vocabulary(vocabulary), cache)
 
 
+@dataclass(frozen=True)
+class ParseWithCandidates:
+    """A note's document and its candidate terms (:func:`candidate_terms`, a function of
+    the note and the vocabulary's cue lists), computed together in a parse worker: this
+    process has the order-dependent work (resolving each candidate against the growing
+    entity table) and would otherwise do this per-note part of it too."""
+
+    not_terms: tuple[str, ...]
+    list_columns: tuple[str, ...]
+
+    @classmethod
+    def of(cls, vocab: Vocabulary) -> ParseWithCandidates:
+        cues = vocab.cues or {}
+        return cls(tuple(cues.get("not_terms", [])), tuple(cues.get("list_columns", [])))
+
+    def __call__(self, note: RawNote) -> tuple[Document, list[tuple[str, int, str]]]:
+        doc = parse_document(note)
+        return doc, candidate_terms(doc, list(self.not_terms), self.list_columns)
+
+
 def build_from_notes(raw: list[RawNote], vocab: Vocabulary, cache: ParseCache | None = None) -> BuildResult:
     cache = cache if cache is not None else ParseCache()
     missing = [n for n in raw if not cache.has(n)]
-    # a large vault's first build parses on every core; the terms each note presents are
-    # read here as its document arrives, while the pool parses the next ones
-    fresh = iter_documents(missing) if len(missing) > PARALLEL_THRESHOLD else None
+    # a large vault's first build parses on every core, with each note's candidate terms;
+    # they are resolved here as each document arrives, while the pool parses the next ones
+    fresh = (iter_in_order(ParseWithCandidates.of(vocab), missing, PARALLEL_THRESHOLD)
+             if len(missing) > PARALLEL_THRESHOLD else None)
     # the notes the pool parses (not looked up on disk a second time)
     pending = {(n.path, n.digest) for n in missing} if fresh is not None else set()
+    ready: dict[str, tuple[Document, list[tuple[str, int, str]]]] = {}
 
     def documents() -> Iterator[Document]:
         for note in raw:
             k = (note.path, note.digest)
             if fresh is not None and k in pending:
                 pending.discard(k)
-                cache.put(note, next(fresh))
+                doc, candidates = next(fresh)
+                cache.put(note, doc)
+                ready[note.path] = (doc, candidates)
             yield cache.parse(note)
         if fresh is not None:
             for _ in fresh:  # pragma: no cover - every parsed note was taken above
@@ -141,11 +165,15 @@ def build_from_notes(raw: list[RawNote], vocab: Vocabulary, cache: ParseCache | 
         cache.prune((n.path, n.digest) for n in raw)
 
     with fewer_collections():
-        return assemble(documents(), vocab, cache.relations)
+        return assemble(documents(), vocab, cache.relations, ready)
 
 
-def assemble(documents: Iterable[Document], vocab: Vocabulary, memo: RelationMemo | None = None) -> BuildResult:
-    """The graph of ``documents``, read in order (they may still be arriving from a parse pool)."""
+def assemble(documents: Iterable[Document], vocab: Vocabulary, memo: RelationMemo | None = None,
+             ready: dict[str, tuple[Document, list[tuple[str, int, str]]]] | None = None) -> BuildResult:
+    """The graph of ``documents``, read in order (they may still be arriving from a parse pool).
+
+    ``ready``: candidate terms already read (by a parse worker), by note path; taken
+    (removed) as each document is used."""
     cues = Cues(vocab.cues)
     resolver = Resolver(vocab)
     docs: list[Document] = []
@@ -160,7 +188,7 @@ def assemble(documents: Iterable[Document], vocab: Vocabulary, memo: RelationMem
         docs.append(doc)
         resolver.note_context = _lazy_context(doc, known)
         attributes = _attribute_rows(doc, resolver)
-        for surface, line, how in _candidates(doc, resolver, memo):
+        for surface, line, how in _candidates(doc, resolver, memo, ready):
             if how == "table-row" and line in attributes:
                 continue
             eid = _resolve_candidate(resolver, surface, doc.path, line, how, known, gate)
@@ -286,17 +314,23 @@ def _all_hits(matcher: Matcher, docs: list[Document], serving: bool) -> Iterable
     return shared_map(hits, len(docs), PARALLEL_THRESHOLD)
 
 
-def _candidates(doc: Document, resolver: Resolver, memo: RelationMemo | None) -> list[tuple[str, int, str]]:
-    """:func:`candidate_terms`, kept while serving for the notes an edit did not touch."""
-    if memo is None:
-        return candidate_terms(doc, resolver.not_terms, resolver.list_columns)
+def _candidates(doc: Document, resolver: Resolver, memo: RelationMemo | None,
+                ready: dict[str, tuple[Document, list[tuple[str, int, str]]]] | None = None) -> list[
+        tuple[str, int, str]]:
+    """:func:`candidate_terms`: as a parse worker read them, or kept while serving for
+    the notes an edit did not touch, or read now."""
     cues = (tuple(resolver.not_terms), resolver.list_columns)
+    taken = ready.pop(doc.path, None) if ready is not None else None
+    terms = taken[1] if taken is not None and taken[0] is doc else None
+    if memo is None:
+        return terms if terms is not None else candidate_terms(doc, resolver.not_terms, resolver.list_columns)
     kept = memo.candidates.get(doc.path)
-    if kept is not None and kept[0] is doc and kept[1] == cues:
+    if terms is None and kept is not None and kept[0] is doc and kept[1] == cues:
         return kept[2]
-    found = candidate_terms(doc, resolver.not_terms, resolver.list_columns)
-    memo.candidates[doc.path] = (doc, cues, found)
-    return found
+    if terms is None:
+        terms = candidate_terms(doc, resolver.not_terms, resolver.list_columns)
+    memo.candidates[doc.path] = (doc, cues, terms)
+    return terms
 
 
 @lru_cache(maxsize=2)
