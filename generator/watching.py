@@ -124,6 +124,7 @@ class EventDrivenServer(LiveReloadServer):
         if observer is not None:
             self.observer = observer  # same interface, events not polls
             self.recording = observer
+            self.build_delay = SETTLE
         self.previewer: Previewer | None = None
         self._full_build = self.builder
         self.builder = self._build
@@ -163,6 +164,10 @@ class EventDrivenServer(LiveReloadServer):
             self._visible_epoch = epoch
             self._epoch_cond.notify_all()
 
+
+SETTLE = 0.03
+"""Seconds without a new file event before a rebuild starts (MkDocs waits 0.1 s, sized for
+its polls): an editor's save is a burst of events a few milliseconds apart."""
 
 COLLECT_AFTER = 1.0
 """Seconds after a rebuild before its garbage is collected (unless the next one started)."""
