@@ -18,7 +18,16 @@ from typing import Any
 import networkx as nx
 
 from graph.document import parse_document, sentences
-from graph.entities import HEADING_SPLIT, HIRAGANA, Resolver, _clean, candidate_terms, is_synonym_pair, split_paren
+from graph.entities import (
+    HEADING_SPLIT,
+    HIRAGANA,
+    Resolver,
+    _clean,
+    candidate_cues,
+    candidate_terms,
+    is_synonym_pair,
+    split_paren,
+)
 from graph.gcpolicy import fewer_collections
 from graph.loading import read_vault
 from graph.matcher import Hit, Matcher
@@ -131,8 +140,7 @@ class ParseWithCandidates:
 
     @classmethod
     def of(cls, vocab: Vocabulary) -> ParseWithCandidates:
-        cues = vocab.cues or {}
-        return cls(tuple(cues.get("not_terms", [])), tuple(cues.get("list_columns", [])))
+        return cls(*candidate_cues(vocab))
 
     def __call__(self, note: RawNote) -> tuple[Document, list[tuple[str, int, str]]]:
         doc = parse_document(note)
@@ -321,15 +329,15 @@ def _candidates(doc: Document, resolver: Resolver, memo: RelationMemo | None,
     the notes an edit did not touch, or read now."""
     cues = (tuple(resolver.not_terms), resolver.list_columns)
     taken = ready.pop(doc.path, None) if ready is not None else None
-    terms = taken[1] if taken is not None and taken[0] is doc else None
-    if memo is None:
-        return terms if terms is not None else candidate_terms(doc, resolver.not_terms, resolver.list_columns)
-    kept = memo.candidates.get(doc.path)
-    if terms is None and kept is not None and kept[0] is doc and kept[1] == cues:
+    kept = memo.candidates.get(doc.path) if memo is not None else None
+    if taken is not None and taken[0] is doc:
+        terms = taken[1]
+    elif kept is not None and kept[0] is doc and kept[1] == cues:
         return kept[2]
-    if terms is None:
+    else:
         terms = candidate_terms(doc, resolver.not_terms, resolver.list_columns)
-    memo.candidates[doc.path] = (doc, cues, terms)
+    if memo is not None:
+        memo.candidates[doc.path] = (doc, cues, terms)
     return terms
 
 

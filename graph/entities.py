@@ -134,6 +134,13 @@ def levenshtein(a: str, b: str, limit: int) -> int:
     return prev[lb]
 
 
+def candidate_cues(vocab: Vocabulary) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The cue lists :func:`candidate_terms` reads: phrases that are never terms, and the
+    words naming table columns whose cells list terms."""
+    cues = vocab.cues or {}
+    return tuple(cues.get("not_terms", [])), tuple(cues.get("list_columns", []))
+
+
 class Resolver:
     """Maps a surface string to an entity id, creating or fuzzily merging as needed."""
 
@@ -143,9 +150,9 @@ class Resolver:
         self.index = vocab.index()
         self.by_name = {t.name: t for t in vocab.terms}
         cues = vocab.cues or {}
-        self.not_terms: list[str] = list(cues.get("not_terms", []))
+        not_terms, self.list_columns = candidate_cues(vocab)
+        self.not_terms: list[str] = list(not_terms)
         self.generic_suffixes: tuple[str, ...] = tuple(cues.get("generic_suffixes", []))
-        self.list_columns: tuple[str, ...] = tuple(cues.get("list_columns", []))
         self._shorts: dict[str, list[Term]] | None = None
         self.pending_ambiguity: tuple[str, ...] = ()
         self.last_vetoed = False

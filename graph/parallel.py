@@ -18,9 +18,6 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar, cast
 
-from graph.document import parse_document
-from graph.model import Document, RawNote
-
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -66,13 +63,6 @@ def iter_in_order(func: Callable[[T], R], items: Sequence[T], threshold: int = T
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
     return arriving()
-
-
-def iter_documents(notes: Sequence[RawNote], threshold: int = THRESHOLD,
-                   workers: int | None = None) -> Iterator[Document]:
-    """:func:`graph.document.parse_document` of every note, on all cores for large vaults,
-    as they arrive, in input order."""
-    return iter_in_order(parse_document, notes, threshold, workers)
 
 
 def can_fork() -> bool:

@@ -14,7 +14,7 @@ from generator import build_site, pipeline
 from graph.build import build_from_notes
 from graph.document import parse_document
 from graph.loading import read_vault
-from graph.parallel import iter_documents, iter_in_order, shared_map
+from graph.parallel import iter_in_order, shared_map
 from graph.vocabulary import load_vocabulary
 
 
@@ -36,7 +36,7 @@ def test_short_input_and_one_worker_stay_in_process() -> None:
 def test_parsed_documents_equal_the_serial_parse(examples_dir: Path) -> None:
     notes = read_vault(examples_dir)
     assert len(notes) > 2
-    assert list(iter_documents(notes, threshold=0, workers=2)) == [parse_document(n) for n in notes]
+    assert list(iter_in_order(parse_document, notes, threshold=0, workers=2)) == [parse_document(n) for n in notes]
 
 
 @pytest.fixture(autouse=True)
