@@ -50,6 +50,8 @@ from graph.textkey import fold_same_length, key
 from graph.vocabulary import Vocabulary, load_vocabulary
 
 NOTE_PREFIX = "note:"
+Candidates = list[tuple[str, int, str]]
+"""(surface, line, how) of each place a note presents a term (:func:`candidate_terms`)."""
 # Places whose term is what the block is about (a bold word or an "Amazon X" phrase inside
 # a sentence is only mentioned there).
 STRUCTURAL = frozenset({"heading", "title", "table-row", "definition-bullet", "term-bullet"})
@@ -110,7 +112,7 @@ class RelationMemo:
     by_note: dict[str, tuple[Document, tuple[Any, ...], list[Relation]]] = field(default_factory=dict)
     reused: int = 0
     #: each note's candidate terms (a function of the note and the vocabulary's cue lists)
-    candidates: dict[str, tuple[Document, tuple[Any, ...], list[tuple[str, int, str]]]] = field(default_factory=dict)
+    candidates: dict[str, tuple[Document, tuple[Any, ...], Candidates]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,7 @@ class ParseWithCandidates:
     def of(cls, vocab: Vocabulary) -> ParseWithCandidates:
         return cls(*candidate_cues(vocab))
 
-    def __call__(self, note: RawNote) -> tuple[Document, list[tuple[str, int, str]]]:
+    def __call__(self, note: RawNote) -> tuple[Document, Candidates]:
         doc = parse_document(note)
         return doc, candidate_terms(doc, list(self.not_terms), self.list_columns)
 
@@ -156,7 +158,7 @@ def build_from_notes(raw: list[RawNote], vocab: Vocabulary, cache: ParseCache | 
              if len(missing) > PARALLEL_THRESHOLD else None)
     # the notes the pool parses (not looked up on disk a second time)
     pending = {(n.path, n.digest) for n in missing} if fresh is not None else set()
-    ready: dict[str, tuple[Document, list[tuple[str, int, str]]]] = {}
+    ready: dict[str, tuple[Document, Candidates]] = {}
 
     def documents() -> Iterator[Document]:
         for note in raw:
@@ -177,7 +179,7 @@ def build_from_notes(raw: list[RawNote], vocab: Vocabulary, cache: ParseCache | 
 
 
 def assemble(documents: Iterable[Document], vocab: Vocabulary, memo: RelationMemo | None = None,
-             ready: dict[str, tuple[Document, list[tuple[str, int, str]]]] | None = None) -> BuildResult:
+             ready: dict[str, tuple[Document, Candidates]] | None = None) -> BuildResult:
     """The graph of ``documents``, read in order (they may still be arriving from a parse pool).
 
     ``ready``: candidate terms already read (by a parse worker), by note path; taken
@@ -323,8 +325,7 @@ def _all_hits(matcher: Matcher, docs: list[Document], serving: bool) -> Iterable
 
 
 def _candidates(doc: Document, resolver: Resolver, memo: RelationMemo | None,
-                ready: dict[str, tuple[Document, list[tuple[str, int, str]]]] | None = None) -> list[
-        tuple[str, int, str]]:
+                ready: dict[str, tuple[Document, Candidates]] | None = None) -> Candidates:
     """:func:`candidate_terms`: as a parse worker read them, or kept while serving for
     the notes an edit did not touch, or read now."""
     cues = (tuple(resolver.not_terms), resolver.list_columns)
