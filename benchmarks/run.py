@@ -471,11 +471,21 @@ def bench_edit_api(b: Bench, name: str, vault: Path, runs: int) -> None:
     b.add("edit_graph_pages", name, warm, "s", "cold build_site", cold, note="Python API, one note edited")
 
 
+def _shows(text: str) -> Callable[[str], bool]:
+    return lambda body: text in body
+
+
+def _reports(before: str, note: str) -> Callable[[str], bool]:
+    """The changes report of a new build that re-read ``note``."""
+    return lambda body: body != before and note in body
+
+
 def bench_edit_serve(b: Bench, name: str, vault: Path, runs: int, plain_build: float) -> None:
     """``kgsite serve``: seconds from saving a note until its page is served with the edit,
-    and until the page of a term the edit relates (SageMaker, which the added sentence
-    says uses S3) shows it too: that page comes from the full rebuild, so it is the time
-    until every changed page is served. Each edit waits for the last one's full rebuild."""
+    until the page of a term the edit relates (SageMaker, which the added sentence says
+    uses S3) shows it too (drawn ahead of the full rebuild: generator/early.py), and until
+    the full rebuild is served (its report of what the edit changed, /kgsite-changes.json,
+    names the note). Each edit waits for the last one's full rebuild."""
     from generator.paths import Layout
 
     work = copy_vault(vault, b.out / "work" / f"edit-serve-{name}")
@@ -488,9 +498,11 @@ def bench_edit_serve(b: Bench, name: str, vault: Path, runs: int, plain_build: f
     term = "/" + Layout().entity("amazon-sagemaker", "service").removesuffix(".md") + "/"
     times: list[float] = []
     whole: list[float] = []
+    rebuilt: list[float] = []
     try:
         for k in range(runs):
             note = files[(k * 7919 + 13) % len(files)]
+            reported = f'"{note.relative_to(work).as_posix()}"'
             page = Layout().note(note.relative_to(work).as_posix()).removesuffix(".md") + "/"
             deadline = time.monotonic() + 1800
             while http_get(port, "/" + page)[0] != 200:
@@ -499,10 +511,13 @@ def bench_edit_serve(b: Bench, name: str, vault: Path, runs: int, plain_build: f
                     return
                 time.sleep(0.2)
             time.sleep(1.0)  # let the file watcher settle after the first build
+            report = http_get(port, "/kgsite-changes.json")[1]
             marker = _edit(note, k)
             t = time.perf_counter()
-            for path, out in (("/" + page, times), (term, whole)):
-                while marker not in http_get(port, path)[1]:
+
+            for path, out, done in (("/" + page, times, _shows(marker)), (term, whole, _shows(marker)),
+                                    ("/kgsite-changes.json", rebuilt, _reports(report, reported))):
+                while not done(http_get(port, path)[1]):
                     if time.perf_counter() - t > 600 or proc.poll() is not None:
                         b.skip(f"serve edit on {name}: edit not served on {path} within 600 s")
                         return
@@ -517,7 +532,10 @@ def bench_edit_serve(b: Bench, name: str, vault: Path, runs: int, plain_build: f
     b.add("edit_serve", name, times, "s", "plain mkdocs full rebuild", [plain_build], "< 1 s",
           lambda v, r: v < 1.0, note="save -> the note's page served with the edit (HTTP polled every 20 ms)")
     b.add("edit_serve_all", name, whole, "s", "plain mkdocs full rebuild", [plain_build], "< 1 s",
-          lambda v, r: v < 1.0, note="save -> a term page the edit changed served with it (the full rebuild)")
+          lambda v, r: v < 1.0, note="save -> a term page the edit changed served with it (drawn ahead of the "
+                                     "full rebuild, as every changed term page and index table is)")
+    b.add("edit_serve_rebuilt", name, rebuilt, "s", "plain mkdocs full rebuild", [plain_build],
+          note="save -> the full rebuild served (the notes index and the search index come with it)")
 
 
 # ---------------------------------------------------------------- map

@@ -13,6 +13,7 @@ import posixpath
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
+from typing import cast
 
 from generator.changes import CHANGES_FILE, SNAPSHOT_FILE, Changes, Snapshot, compare, write_json
 from generator.pagecache import PageCache
@@ -26,6 +27,7 @@ from graph.vocabulary import builtin_dir, load_vocabulary
 _CACHES: dict[str, ParseCache] = {}
 _POSITIONS: dict[str, dict[str, tuple[float, float]]] = {}
 _SNAPSHOTS: dict[str, Snapshot] = {}
+Result = tuple[BuildResult, dict[str, str], tuple[str, ...]]
 
 
 @dataclass(frozen=True)
@@ -101,12 +103,14 @@ def link_diagnostics(docs: tuple[Document, ...]) -> list[Diagnostic]:
 
 def build_result(notes_dir: Path, vocabulary: tuple[str, ...] = (), exclude: tuple[Path, ...] = (),
                  cache_dir: Path | None = None,
-                 remember_relations: bool = False) -> tuple[BuildResult, dict[str, str], tuple[str, ...]]:
+                 remember_relations: bool = False, ahead: bool = False) -> Result:
     """Notes to graph, with every diagnostic (skipped files, ambiguous links) included.
 
     Returns the result, the decoded texts by note path, and the notes parsed afresh.
     ``remember_relations`` (while serving): the next build re-reads relations only from
-    the notes whose inputs changed.
+    the notes whose inputs changed, and a build of the same notes as the last one returns
+    its result (the graph is never changed after it is built). ``ahead``: built before the
+    rebuild that will take it (:mod:`generator.early`), which then reports the notes re-read.
     """
     if not notes_dir.is_dir():
         raise FileNotFoundError(f"notes folder not found: {notes_dir}. Point --notes (or the plugin's "
@@ -115,6 +119,12 @@ def build_result(notes_dir: Path, vocabulary: tuple[str, ...] = (), exclude: tup
     if remember_relations and cache.relations is None:
         cache.relations = RelationMemo()
     vault = load_vault(notes_dir, exclude)
+    read = (exclude, tuple((n.path, n.digest) for n in vault.notes), vault.skipped)
+    if remember_relations and cache.last is not None and cache.last[0] == read:
+        kept = cast(Result, cache.last[1])
+        if not ahead:  # the notes re-read are reported by the first build that takes it
+            cache.last = (read, (*kept[:2], ()))
+        return kept
     known = set(cache.docs)
     start = len(cache.parsed) if isinstance(cache, DiskParseCache) else 0
     result = build_from_notes(list(vault.notes), load_vocabulary(vocabulary), cache)
@@ -127,7 +137,12 @@ def build_result(notes_dir: Path, vocabulary: tuple[str, ...] = (), exclude: tup
         diags = sorted((*result.diagnostics, *extra), key=lambda d: (d.note, d.line, d.code, d.message))
         result.graph.graph["diagnostics"] = [d.__dict__ for d in diags]
         result = replace(result, diagnostics=tuple(diags))
-    return result, {n.path: n.text for n in vault.notes}, reparsed
+    out = result, {n.path: n.text for n in vault.notes}, reparsed
+    if remember_relations:
+        # the pages drawn ahead of a serve rebuild (generator.early) build the graph of the
+        # saved notes; the rebuild that follows reads the same notes and takes it
+        cache.last = (read, out if ahead else (*out[:2], ()))
+    return out
 
 
 def _vault_files(notes_dir: Path, exclude: tuple[Path, ...]) -> set[str]:
@@ -142,6 +157,12 @@ def _vault_files(notes_dir: Path, exclude: tuple[Path, ...]) -> set[str]:
         if p.is_file():
             out.add(rel.as_posix())
     return out
+
+
+def last_positions(notes_dir: Path) -> dict[str, tuple[float, float]] | None:
+    """While serving: the map's positions in the last build of ``notes_dir`` (the next
+    layout starts from them)."""
+    return _POSITIONS.get(str(notes_dir.resolve()))
 
 
 def build_site(notes_dir: Path, vocabulary: tuple[str, ...] = (), options: SiteOptions | None = None,
@@ -162,7 +183,7 @@ def build_site(notes_dir: Path, vocabulary: tuple[str, ...] = (), options: SiteO
     opts = replace(opts, layout=opts.layout.with_pages([d.path for d in result.documents], entities))
     pages = None if cache_dir is None else PageCache(cache_dir.resolve(), vocabulary_digest(vocabulary))
     files = _vault_files(notes_dir, exclude)
-    site = generate(result, texts, opts, _POSITIONS.get(key) if keep_layout else None,
+    site = generate(result, texts, opts, last_positions(notes_dir) if keep_layout else None,
                     files, remember=keep_layout, page_cache=pages, defer_map=defer_map)
     if keep_layout:
         _POSITIONS[key] = site.positions

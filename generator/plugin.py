@@ -11,6 +11,7 @@ import json
 import os
 import zlib
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +23,12 @@ from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from generator import incremental, indexing
+from generator import early, incremental, indexing
 from generator.forkpages import ForkedPages
 from generator.pagecache import PageCache
 from generator.paths import Layout
 from generator.pipeline import Built, build_site, forget_parsed
-from generator.prerender import Rendered, install, install_meta
+from generator.prerender import Prerendered, Rendered, install, install_meta
 from generator.preview import note_preview
 from generator.render import MemoryBytecode, defuse_html, offline_html
 from generator.search import page_location, postprocess, release_search_index, text_key
@@ -82,6 +83,7 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         self.mkdocs_config: MkDocsConfig | None = None
         self.forked: ForkedPages | None = None  # our pages the theme renders in a forked worker
         self.themed: ThemeCache | None = None  # our pages as the theme wrapped them in earlier builds
+        self.build_args: tuple[tuple[str, ...], tuple[Path, ...]] = ((), ())  # vocabulary files, excluded folders
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # While serving, MkDocs builds into a temporary folder: cache in memory only.
@@ -220,8 +222,9 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
                               index_sections=not self.serving and indexing.uses_material_search(config),
                               templates=str(self._base(config) / self.config.templates) if self.config.templates
                               else "", map=self.config.map)
+        self.build_args = (vocab, (Path(config.site_dir).resolve(),))
         try:
-            self.built = build_site(self.notes_dir, vocab, options, exclude=(Path(config.site_dir).resolve(),),
+            self.built = build_site(self.notes_dir, vocab, options, exclude=self.build_args[1],
                                     cache_dir=self._cache_dir(config), keep_layout=self.serving,
                                     defer_map=not self.serving)
         except (FileNotFoundError, VocabularyError) as exc:
@@ -380,32 +383,53 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
             return markdown.replace(STATS_MARKER, self.stats)
         return markdown
 
-    def preview(self, changed: set[Path]) -> list[str]:
-        """Draw, wrap in the theme and write the pages of the notes in ``changed`` that can be
-        shown before the full rebuild (:mod:`generator.preview`); the pages written."""
-        from mkdocs.commands.build import _build_page
-
+    def preview(self, changed: set[Path]) -> Iterator[list[str]]:
+        """Draw, wrap in the theme and write the pages a save of the notes in ``changed`` can
+        show before the full rebuild: the notes' own pages (:mod:`generator.preview`), then
+        the term pages the edit changed (:mod:`generator.early`). Yields each batch written."""
         built, files, config = self.built, self.files, self.mkdocs_config
         if built is None or files is None or config is None or self.env is None or self.nav is None:
-            return []
+            return
         if any(p.suffix.lower() != ".md" or self.notes_dir not in p.parents for p in changed):
-            return []  # not only notes (a vocabulary, the configuration, your pages): the full rebuild only
+            return  # not only notes (a vocabulary, the configuration, your pages): the full rebuild only
         shown = []
         for path in sorted(changed):
             drawn = note_preview(built, path, self.notes_dir)
-            f = files.get_file_from_path(drawn.page) if drawn is not None else None
-            if drawn is None or f is None or f.page is None:
-                continue
-            page = f.page
-            install(page, drawn.prerendered)
-            page.render(config, files)
-            page.content = config.plugins.on_page_content(page.content or "", page=page, config=config, files=files)
-            _build_page(page, config, files.documentation_pages(inclusion=InclusionLevel.is_in_serve), self.nav,
-                        self.env)
-            # the full rebuild writes this page whatever it finds (the preview may differ from it)
-            incremental.state(config.site_dir).digests.pop(drawn.page, None)
-            shown.append(f.dest_uri)
-        return shown
+            dest = self._write_ahead(drawn.page, drawn.prerendered) if drawn is not None else None
+            if dest:
+                shown.append(dest)
+        yield shown
+        at = early.ahead(built, self.notes_dir, *self.build_args)
+        if at is None:
+            return
+        yield [t for d in early.term_pages(at) if (t := self._write_ahead(d.page, d.prerendered))]
+        written = [t for d in early.table_pages(at) if (t := self._write_ahead(d.page, d.prerendered))]
+        data = early.map_data(at)
+        f = files.get_file_from_path(data[0]) if data is not None else None
+        if data is not None and f is not None:
+            Path(f.abs_dest_path).write_bytes(data[1])
+            written.append(f.dest_uri)
+        yield written
+
+    def _write_ahead(self, src_uri: str, pre: Prerendered) -> str | None:
+        """Write a generated page of the last build with new HTML, in the last build's theme
+        and navigation (only pages outside the navigation are drawn ahead); where it went."""
+        from mkdocs.commands.build import _build_page
+
+        files, config = self.files, self.mkdocs_config
+        assert files is not None and config is not None
+        f = files.get_file_from_path(src_uri)
+        if f is None or f.page is None:
+            return None
+        page = f.page
+        install(page, pre)
+        page.render(config, files)
+        page.content = config.plugins.on_page_content(page.content or "", page=page, config=config, files=files)
+        _build_page(page, config, files.documentation_pages(inclusion=InclusionLevel.is_in_serve), self.nav,
+                    self.env)
+        # the full rebuild writes this page whatever it finds (a note's preview may differ from it)
+        incremental.state(config.site_dir).digests.pop(src_uri, None)
+        return f.dest_uri
 
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
         if hasattr(server, "previewer"):  # kgsite serve (generator.watching.EventDrivenServer)

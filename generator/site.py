@@ -15,6 +15,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import Any, cast
 
+import networkx as nx
+from jinja2 import Environment, Template
+
 from generator.affected import LastBuild, stale_terms
 from generator.indexing import Indexed, index_sections
 from generator.mapview import (
@@ -148,7 +151,8 @@ def _shared_parts(inputs: tuple[Any, ...], shared: tuple[object, ...]) -> tuple[
 
 
 _DRAWN: dict[str, tuple[object, Drawn]] = {}
-_BEFORE: dict[int, LastBuild] = {}  # while serving: what the last build's term pages were drawn from
+_BEFORE: dict[int, LastBuild] = {}  # while serving: what the last build's term pages were drawn from (0)
+# and, once the next graph is built, what its pages are drawn from (1; see drawing_inputs)
 _MAP: MapMemo = {}  # while serving: the last map's JSON, node by node and edge by edge
 _SHARED: dict[int, object] = {}
 _BUILDS = itertools.count(1)
@@ -167,6 +171,57 @@ few notes and the terms they mention; every other page is taken from here instea
 being drawn again (comparing a view costs a fraction of rendering it)."""
 
 
+def drawing_inputs(graph: nx.MultiDiGraph, layout: Layout, colors: dict[str, str]) -> LastBuild:
+    """What this graph's term pages are drawn from (compared with the last build's to find
+    the pages an edit changed). Computed once per graph: the pages drawn ahead of a serve
+    rebuild (:mod:`generator.early`) and the rebuild itself read the same graph."""
+    ahead = _BEFORE.get(1)
+    if ahead is not None and ahead.graph is graph and ahead.layout == layout and ahead.colors == colors:
+        return ahead
+    now = _BEFORE[1] = LastBuild.of(graph, layout, colors)
+    return now
+
+
+_AHEAD_MAP: list[tuple[nx.MultiDiGraph, Layout, object, bool, tuple[dict[str, tuple[float, float]], str]]] = []
+
+
+def serve_map(graph: nx.MultiDiGraph, layout: Layout, previous: dict[str, tuple[float, float]] | None,
+              shown: bool) -> tuple[dict[str, tuple[float, float]], str]:
+    """While serving: the map's positions (starting from the last build's, ``previous``) and
+    data file. Computed once per graph: the map written ahead of a rebuild
+    (:mod:`generator.early`) is the rebuild's."""
+    for g, lay, prev, on, out in _AHEAD_MAP:
+        if g is graph and lay == layout and prev is previous and on == shown:
+            return out
+    placed = compute_layout(graph, previous) if shown else {}
+    out = (placed, graph_data_js(graph, layout, placed, _MAP))
+    _AHEAD_MAP[:] = [(graph, layout, previous, shown, out)]
+    return out
+
+
+_AHEAD_DRAWN: dict[str, tuple[nx.MultiDiGraph, dict[str, Any], Drawn]] = {}
+
+
+def draw_entity_ahead(template: Template, graph: nx.MultiDiGraph, view: dict[str, Any], page: str, layout: Layout,
+                      opts: SiteOptions) -> Drawn:
+    """:func:`draw_entity` for a page drawn ahead of a serve rebuild (:mod:`generator.early`):
+    the rebuild takes it when its view of the page is the same."""
+    drawn = draw_entity(template, view, page, layout, opts)
+    _AHEAD_DRAWN[page] = (graph, view, drawn)
+    return drawn
+
+
+def last_drawn(page: str) -> Drawn | None:
+    """``page`` as the last serve build drew it."""
+    kept = _DRAWN.get(page)
+    return kept[1] if kept is not None else None
+
+
+def last_inputs() -> LastBuild | None:
+    """What the last serve build's term pages were drawn from."""
+    return _BEFORE.get(0)
+
+
 def note_lookup(docs: Iterable[Document]) -> dict[str, str]:
     """What a wikilink may name a note by (its path without ``.md``, its file name, its
     title, case-folded) -> the note; the first note wins."""
@@ -176,6 +231,69 @@ def note_lookup(docs: Iterable[Document]) -> dict[str, str]:
         for form in (stem, PurePosixPath(stem).name, doc.title):
             lookup.setdefault(form.casefold(), doc.path)
     return lookup
+
+
+def page_urls(page: str, layout: Layout, use_directory_urls: bool) -> dict[str, str]:
+    """Where the shared assets and the map are, seen from ``page``."""
+    u = use_directory_urls
+    return {"vis_url": url_rel(page, layout.asset("vis-network.min.js"), u),
+            "vis_css_url": url_rel(page, layout.asset("vis-network.css"), u),
+            "data_url": url_rel(page, layout.asset("graph-data.js"), u),
+            "js_url": url_rel(page, layout.asset("kgsite.js"), u),
+            "map_url": url_rel(page, layout.index("map.md").removesuffix(".md") + ("/" if u else ".html"), u),
+            "root": url_rel(page, "", u).rstrip("/") or ".", "dir_urls": "1" if u else "0"}
+
+
+def draw_entity(template: Template, view: dict[str, Any], page: str, layout: Layout, opts: SiteOptions) -> Drawn:
+    """A term's page from its view (:func:`generator.views.entity_view`): by every build, and
+    under ``serve`` by the pages drawn ahead of MkDocs' pass (:mod:`generator.early`)."""
+
+    def u(href: str) -> str:
+        return href_url(page, href, opts.use_directory_urls)
+
+    body = template.render(e=view, u=u, slug=heading_slug, **page_urls(page, layout, opts.use_directory_urls))
+    return Drawn(page, f"---\ntitle: {yaml_str(view['name'])}\n---\n", Prerendered.of(body),
+                 indexed=index_sections(body) if opts.index_sections else None,
+                 meta={"title": html.escape(str(view["name"]), quote=False)})
+
+
+TABLES = (("service", "services/index.md", "サービス", "カテゴリ別のサービス一覧です。"),
+          ("concept", "concepts/index.md", "概念", "カテゴリ別の用語集です。説明は語彙ファイルかノートの定義文から。"),
+          ("relation", "relations.md", "関係一覧", ""))
+"""The index pages drawn from the graph: (kind, page, title, introduction)."""
+
+
+_TABLES_OF: list[tuple[nx.MultiDiGraph, object, str]] = []
+
+
+def table_markdown(env: Environment, graph: nx.MultiDiGraph, layout: Layout, opts: SiteOptions,
+                   table: tuple[str, str, str, str], serving: bool = False) -> str:
+    """An index page's Markdown (one of :data:`TABLES`). ``serving``: computed once per
+    graph, for the tables written ahead of a rebuild (:mod:`generator.early`) and the rebuild."""
+    kind, name, title, intro = table
+    page = layout.index(name)
+    drawn_from = (layout, opts.use_directory_urls, opts.templates, table)
+    if serving:
+        kept = next((md for g, k, md in _TABLES_OF if g is graph and k == drawn_from), None)
+        if kept is not None:
+            return kept
+
+    def u(href: str) -> str:
+        return href_url(page, href, opts.use_directory_urls)
+
+    if kind == "relation":
+        out = env.get_template("relations.md.j2").render(rows=relations_view(graph, layout, page), u=u)
+    else:
+        out = env.get_template("entity_index.md.j2").render(view=index_view(graph, kind, layout, page), title=title,
+                                                            intro=intro, u=u)
+    if serving:
+        _TABLES_OF[:] = [(g, k, md) for g, k, md in _TABLES_OF if g is graph] + [(graph, drawn_from, out)]
+    return out
+
+
+def draw_table(markdown: str, page: str, opts: SiteOptions) -> Drawn:
+    front, pre = _table_page(markdown, page, opts.use_directory_urls)
+    return Drawn(page, front, pre, indexed=index_sections(pre.html) if opts.index_sections else None)
 
 
 def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | None = None,
@@ -199,13 +317,7 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
     assets: dict[str, bytes] = {}
 
     def urls(page: str) -> dict[str, str]:
-        u = opts.use_directory_urls
-        return {"vis_url": url_rel(page, layout.asset("vis-network.min.js"), u),
-                "vis_css_url": url_rel(page, layout.asset("vis-network.css"), u),
-                "data_url": url_rel(page, layout.asset("graph-data.js"), u),
-                "js_url": url_rel(page, layout.asset("kgsite.js"), u),
-                "map_url": url_rel(page, layout.index("map.md").removesuffix(".md") + ("/" if u else ".html"), u),
-                "root": url_rel(page, "", u).rstrip("/") or ".", "dir_urls": "1" if u else "0"}
+        return page_urls(page, layout, opts.use_directory_urls)
 
     colors = category_colors(graph)
     adjacency = typed_neighbours(graph)
@@ -246,7 +358,7 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
         return replace(hit, inputs=inputs, key=key, drawn_in=0) if isinstance(hit, Drawn) and hit.page == page else None
 
     # while serving, the terms whose page an edit cannot have changed are not even viewed
-    drawn_from = LastBuild.of(graph, layout, colors) if remember else None
+    drawn_from = drawing_inputs(graph, layout, colors) if remember else None
     stale = stale_terms(_BEFORE.get(0), drawn_from, nodes) if drawn_from is not None else None
 
     def entity_page(node: str) -> Drawn:
@@ -258,18 +370,15 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
         inputs = (base, view) if remember else None  # compared as values: the view is plain data
         if inputs is not None and kept is not None and kept[0] == inputs:
             return kept[1]
+        ahead = _AHEAD_DRAWN.get(page) if remember else None
+        if ahead is not None and ahead[0] is graph and ahead[1] == view:
+            return replace(ahead[2], inputs=inputs, drawn_in=this_build)
         key = digest((cache_base, page, view)) if page_cache is not None else ""
         hit = cached(key, page, inputs)
         if hit is not None:
             return hit
-
-        def u(href: str, page: str = page) -> str:
-            return href_url(page, href, opts.use_directory_urls)
-
-        body = entity_tpl.render(e=view, u=u, slug=heading_slug, **urls(page))
-        return Drawn(page, f"---\ntitle: {yaml_str(view['name'])}\n---\n", Prerendered.of(body),
-                     indexed=index_sections(body) if opts.index_sections else None, inputs=inputs,
-                     meta={"title": html.escape(str(view["name"]), quote=False)}, key=key, drawn_in=this_build)
+        return replace(draw_entity(entity_tpl, view, page, layout, opts), inputs=inputs, key=key,
+                       drawn_in=this_build)
 
     def note_page(doc: Document) -> Drawn:
         page = layout.note(doc.path)
@@ -300,22 +409,11 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
         return Drawn(page, note.front_matter, Prerendered.of(body), tuple(missing),
                      index_sections(body) if opts.index_sections else None, inputs, note.meta, key, this_build)
 
-    tables = (("service", "services/index.md", "サービス", "カテゴリ別のサービス一覧です。"),
-              ("concept", "concepts/index.md", "概念",
-               "カテゴリ別の用語集です。説明は語彙ファイルかノートの定義文から。"),
-              ("relation", "relations.md", "関係一覧", ""))
+    tables = TABLES
 
     def table_page(kind: str, name: str, title: str, intro: str) -> Drawn:
         page = layout.index(name)
-
-        def u(href: str) -> str:
-            return href_url(page, href, opts.use_directory_urls)
-
-        if kind == "relation":
-            table = env.get_template("relations.md.j2").render(rows=relations_view(graph, layout, page), u=u)
-        else:
-            table = env.get_template("entity_index.md.j2").render(
-                view=index_view(graph, kind, layout, page), title=title, intro=intro, u=u)
+        table = table_markdown(env, graph, layout, opts, (kind, name, title, intro), remember)
         inputs = (base, table) if remember else None
         kept = _DRAWN.get(page)
         if inputs is not None and kept is not None and kept[0] == inputs:
@@ -324,11 +422,11 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
         hit = cached(key, page, inputs)
         if hit is not None:
             return hit
-        front, pre = _table_page(table, page, opts.use_directory_urls)
-        return Drawn(page, front, pre, inputs=inputs, key=key, drawn_in=this_build,
-                     indexed=index_sections(pre.html) if opts.index_sections else None)
+        return replace(draw_table(table, page, opts), inputs=inputs, key=key, drawn_in=this_build)
 
     def map_data() -> tuple[dict[str, tuple[float, float]], str]:
+        if remember and page_cache is None:
+            return serve_map(graph, layout, previous_positions, opts.map)
         placed = compute_layout(graph, previous_positions, cache=page_cache) if opts.map else {}
         memo = _MAP if remember else None
         if page_cache is None or memo:
@@ -372,6 +470,8 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
     if remember:
         assert drawn_from is not None
         _BEFORE[0] = drawn_from
+        _BEFORE.pop(1, None)
+        _AHEAD_DRAWN.clear()
         _DRAWN.clear()
         for d in (*table_drawn, *entity_drawn, *note_drawn):
             if d.inputs is not None:

@@ -23,7 +23,7 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -104,9 +104,10 @@ class _Recording(FileSystemEventHandler):
         self.inner.dispatch(event)
 
 
-Previewer = Callable[[set[Path]], list[str]]
+Previewer = Callable[[set[Path]], Iterable[list[str]]]
 """Draws and writes the pages of the changed files that can be shown before the full
-rebuild (the edited notes' own pages); returns them."""
+rebuild (the edited notes' own pages, then the term pages they changed); yields each
+batch written, to be shown before the next is drawn."""
 
 
 class EventDrivenServer(LiveReloadServer):
@@ -135,10 +136,14 @@ class EventDrivenServer(LiveReloadServer):
         if self._collector is not None:
             self._collector.cancel()
         with deferred_collection():
-            shown = self._preview(changed)
-            if shown:
-                log.info(f"kgsite: showing {', '.join(shown)} now; rebuilding the rest")
+            shown = False
+            for batch in self._preview(changed):
+                log.info(f"kgsite: showing {', '.join(batch)} now; rebuilding the rest")
+                if shown:  # the browsers showing the first batch reload again
+                    with self._epoch_cond:
+                        self._wanted_epoch = max(int(time.time() * 1000), self._visible_epoch + 1)
                 self._show(self._wanted_epoch)
+                shown = True
             self._full_build()
             if shown:
                 # a second reload for the full rebuild (MkDocs' loop shows this epoch next)
@@ -149,15 +154,17 @@ class EventDrivenServer(LiveReloadServer):
         self._collector.daemon = True
         self._collector.start()
 
-    def _preview(self, changed: set[Path]) -> list[str]:
+    def _preview(self, changed: set[Path]) -> Iterator[list[str]]:
+        """The batches of pages the previewer wrote (empty ones left out)."""
         if self.previewer is None or not changed:
-            return []
+            return
         try:
-            return self.previewer(changed)
+            for batch in self.previewer(changed):
+                if batch:
+                    yield batch
         except Exception as exc:  # a preview is a shortcut: the full rebuild follows regardless
             log.warning(f"kgsite: could not preview {', '.join(sorted(map(str, changed)))} ({exc!r}); "
                         "rebuilding the whole site")
-            return []
 
     def _show(self, epoch: int) -> None:
         with self._epoch_cond:

@@ -75,6 +75,9 @@ class ParseCache:
     misses: int = 0
     #: while serving: each note's inferred relations and everything they were read from
     relations: RelationMemo | None = None
+    #: while serving: what the last build read (notes, skipped files) and what it returned;
+    #: a build of the same notes returns it (see generator.pipeline.build_result)
+    last: tuple[object, object] | None = None
 
     def parse(self, note: RawNote) -> Document:
         k = (note.path, note.digest)

@@ -43,6 +43,16 @@ class Session:
 
 @pytest.fixture(scope="module")
 def session(seeds_dir: Path) -> Iterator[Session]:
+    yield from _session(seeds_dir)
+
+
+@pytest.fixture(scope="module")
+def other_session(seeds_dir: Path) -> Iterator[Session]:
+    """A session of its own: the edits are made again on notes nobody edited yet."""
+    yield from _session(seeds_dir)
+
+
+def _session(seeds_dir: Path) -> Iterator[Session]:
     tmp = Path(tempfile.mkdtemp(prefix="kgsite-preview-"))
     vault = tmp / "notes"
     shutil.copytree(seeds_dir, vault)
@@ -87,7 +97,7 @@ def test_the_preview_is_the_page_the_full_rebuild_writes(session: Session, edit:
     for note in sorted(session.vault.glob("*.md")):
         terms = set(session.plugin.built.result.graph)
         note.write_text(EDITS[edit](note.read_text(encoding="utf-8")), encoding="utf-8")
-        shown = session.plugin.preview({note})
+        shown = next(iter(session.plugin.preview({note})))
         assert len(shown) == 1, (note.name, shown)
         previewed = session.page(shown[0])
         assert "プレビュー確認".encode() in previewed
@@ -98,6 +108,42 @@ def test_the_preview_is_the_page_the_full_rebuild_writes(session: Session, edit:
     assert compared  # (truncating a third of a note usually removes some terms)
 
 
+def _written(session: Session, changed: set[Path]) -> list[str]:
+    return [page for batch in session.plugin.preview(changed) for page in batch]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("edit", sorted(EDITS))
+def test_term_pages_drawn_ahead_are_the_pages_the_rebuild_writes(other_session: Session, edit: str) -> None:
+    """After the note's own page, the term pages, index tables and map data the edit
+    changed are drawn from the new graph and written before the rebuild
+    (generator/early.py): the rebuild must write the same bytes, whatever the edit did to
+    the terms."""
+    ahead: dict[str, int] = {}
+    marked = []
+    for note in sorted(other_session.vault.glob("*.md")):
+        before = {p.relative_to(other_session.site).as_posix(): p.read_bytes()
+                  for p in other_session.site.rglob("*") if p.is_file()}
+        note.write_text(EDITS[edit](note.read_text(encoding="utf-8")), encoding="utf-8")
+        terms = set(other_session.plugin.built.result.graph)
+        batches = list(other_session.plugin.preview({note}))
+        pages = {dest: other_session.page(dest) for batch in batches[1:] for dest in batch}
+        assert all(pages[dest] != before.get(dest) for dest in pages), "a page drawn ahead did not change"
+        marked += [dest for dest, html in pages.items() if "プレビュー確認".encode() in html]
+        other_session.rebuild()
+        # the note's page; term pages; index tables and the map's data: unless the edit
+        # added or removed a term (its page has no file yet, or other pages' links move)
+        moved = set(other_session.plugin.built.result.graph) != terms
+        assert len(batches) == (1 if moved else 3), (note.name, batches)
+        for dest, html in pages.items():
+            assert other_session.page(dest) == html, f"{note.name}: {dest} drawn ahead differs from the rebuilt page"
+            ahead[dest] = ahead.get(dest, 0) + 1
+    assert len(ahead) >= 3, ahead
+    assert any(dest.endswith("graph-data.js") for dest in ahead)
+    if edit == "append":  # the sentence added relates SageMaker and S3: quoted on their pages
+        assert any("amazon-sagemaker/" in dest for dest in marked), marked
+
+
 @pytest.mark.slow
 def test_no_preview_for_edits_that_change_other_pages(session: Session, tmp_path: Path) -> None:
     note = sorted(session.vault.glob("*.md"))[0]
@@ -106,19 +152,19 @@ def test_no_preview_for_edits_that_change_other_pages(session: Session, tmp_path
     titled = "# 新しい題名のノート\n\n" + before
     note.write_text(titled, encoding="utf-8")
     try:
-        assert session.plugin.preview({note}) == []
+        assert _written(session, {note}) == []
     finally:
         note.write_text(before, encoding="utf-8")
     # a new note has no page yet
     new = session.vault / "zz-new.md"
     new.write_text("# 追加\n\nAWS Glue のメモ。\n", encoding="utf-8")
     try:
-        assert session.plugin.preview({new}) == []
+        assert _written(session, {new}) == []
     finally:
         new.unlink()
     # anything but notes (a vocabulary, a file outside the notes) waits for the full rebuild
     other = tmp_path / "terms.yml"
     other.write_text("terms: []\n", encoding="utf-8")
-    assert session.plugin.preview({note, other}) == []
-    assert session.plugin.preview({session.vault / "gone.md"}) == []
+    assert _written(session, {note, other}) == []
+    assert _written(session, {session.vault / "gone.md"}) == []
     session.rebuild()

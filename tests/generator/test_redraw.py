@@ -3,11 +3,13 @@ an edit every page must read exactly as in a fresh build of the edited notes."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import networkx as nx
 import pytest
 
 from generator import pipeline, site
@@ -91,3 +93,27 @@ def test_pages_after_an_edit_read_as_in_a_fresh_build(seeds_dir: Path, tmp_path:
                                  [(str(n), str(d["kind"])) for n, d in graph.nodes(data=True) if d["kind"] != "note"])
     assert len(site._MAP) > graph.number_of_nodes()
     assert after.assets[layout.asset("graph-data.js")].decode("utf-8") == graph_data_js(graph, layout, after.positions)
+
+
+def test_a_serve_build_of_the_same_notes_takes_the_last_graph(seeds_dir: Path, tmp_path: Path) -> None:
+    """A rebuild that reads the notes as the last build read them (mkdocs.yml or one of your
+    pages was saved) takes its graph; a graph built ahead of a rebuild (generator/early.py)
+    is taken by that rebuild, which reports the notes re-read, once."""
+    vault = tmp_path / "notes"
+    shutil.copytree(seeds_dir, vault)
+    pipeline._CACHES.clear()
+    first = build_site(vault, keep_layout=True)
+    again = build_site(vault, keep_layout=True)
+    assert again.result is first.result and again.reparsed == ()
+    note = sorted(vault.glob("*.md"))[1]
+    note.write_text(note.read_text(encoding="utf-8") + EDITS[0], encoding="utf-8")
+    ahead = pipeline.build_result(vault, remember_relations=True, ahead=True)[0]
+    assert ahead is not first.result
+    rebuilt = build_site(vault, keep_layout=True)
+    assert rebuilt.result is ahead and rebuilt.reparsed == (note.name,)
+    assert build_site(vault, keep_layout=True).reparsed == ()
+    # the same graph a fresh build of the edited notes gives
+    pipeline._CACHES.clear()
+    fresh = pipeline.build_result(vault)[0]
+    assert json.dumps(nx.node_link_data(fresh.graph, edges="links"), sort_keys=True, ensure_ascii=False) == \
+        json.dumps(nx.node_link_data(ahead.graph, edges="links"), sort_keys=True, ensure_ascii=False)
