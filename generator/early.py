@@ -40,10 +40,12 @@ from generator.site import (
     drawing_inputs,
     last_drawn,
     last_inputs,
+    notes_index,
     serve_map,
     table_markdown,
 )
 from generator.views import entity_nodes, entity_view, typed_neighbours
+from graph.model import Document
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ class Ahead:
 
     built: Built
     graph: nx.MultiDiGraph
+    documents: tuple[Document, ...]
     options: SiteOptions
     notes_dir: Path
 
@@ -67,11 +70,15 @@ def ahead(built: Built, notes_dir: Path, vocabulary: tuple[str, ...], exclude: t
     if opts is None or last_inputs() is None:
         return None
     result, _, _ = build_result(notes_dir, vocabulary, exclude, None, remember_relations=True, ahead=True)
-    graph = result.graph
-    entities = [(str(n), str(d["kind"])) for n, d in graph.nodes(data=True) if d["kind"] != "note"]
-    if opts.layout.with_pages([d.path for d in result.documents], entities) != opts.layout:
+    graph, last = result.graph, built.result
+    # the page paths (Layout.with_pages) are a function of the notes and the terms
+    if [d.path for d in result.documents] != [d.path for d in last.documents] or _terms(graph) != _terms(last.graph):
         return None
-    return Ahead(built, graph, opts, notes_dir)
+    return Ahead(built, graph, result.documents, opts, notes_dir)
+
+
+def _terms(graph: nx.MultiDiGraph) -> list[tuple[str, str]]:
+    return [(str(n), str(d["kind"])) for n, d in graph.nodes(data=True) if d["kind"] != "note"]
 
 
 def term_pages(at: Ahead) -> list[Drawn]:
@@ -117,3 +124,16 @@ def map_data(at: Ahead) -> tuple[str, bytes] | None:
     path = at.layout.asset("graph-data.js")
     data = serve_map(at.graph, at.layout, last_positions(at.notes_dir), at.options.map)[1].encode("utf-8")
     return (path, data) if data != at.built.site.assets.get(path) else None
+
+
+def notes_table(at: Ahead) -> tuple[str, str, str] | None:
+    """(the notes' index page, its table's HTML in the last build, now) when the edit
+    changed the table only (a note's count of terms); the page is then the last one with
+    the table replaced. None when the table is the same, or more of the page changed."""
+    page, markdown, table = notes_index(environment(at.options.templates), at.graph, at.documents, at.layout,
+                                        at.options)
+    site = at.built.site
+    last = site.inserts.get(page)
+    if last is None or last == table or site.pages.get(page) != markdown:
+        return None
+    return page, last, table

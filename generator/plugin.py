@@ -365,9 +365,7 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
             before = self.content_memo.get(page.file.src_uri)
             if before is not None and before[0] == html:
                 return before[1]
-        out = offline_html(html)
-        if page.file.src_uri.startswith(self.notes_prefix):
-            out = defuse_html(out)
+        out = self._finished(page.file.src_uri, html)
         if self.serving:
             self.content_memo[page.file.src_uri] = (html, out)
         elif page.file.src_uri in self.ours:
@@ -377,6 +375,10 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
             self.parked[page.file.src_uri] = zlib.compress(out.encode("utf-8"), 1)
             return ""
         return out
+
+    def _finished(self, src_uri: str, html: str) -> str:
+        out = offline_html(html)
+        return defuse_html(out) if src_uri.startswith(self.notes_prefix) else out
 
     def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         if STATS_MARKER in markdown and self.site is not None:
@@ -409,7 +411,27 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         if data is not None and f is not None:
             Path(f.abs_dest_path).write_bytes(data[1])
             written.append(f.dest_uri)
+        table = early.notes_table(at)
+        f = files.get_file_from_path(table[0]) if table is not None else None
+        if table is not None and f is not None and self._replace_ahead(f, *table[1:]):
+            written.append(f.dest_uri)
         yield written
+
+    def _replace_ahead(self, f: File, old: str, new: str) -> bool:
+        """Write ``f``'s page of the last build with the HTML ``old`` (before MkDocs' hooks)
+        replaced by ``new``, when ``old`` is in it once."""
+        assert self.mkdocs_config is not None
+        path = Path(f.abs_dest_path)
+        try:
+            page = path.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            return False
+        old, new = self._finished(f.src_uri, old), self._finished(f.src_uri, new)
+        if page.count(old) != 1:
+            return False
+        path.write_bytes(page.replace(old, new).encode("utf-8"))
+        incremental.state(self.mkdocs_config.site_dir).digests.pop(f.src_uri, None)
+        return True
 
     def _write_ahead(self, src_uri: str, pre: Prerendered) -> str | None:
         """Write a generated page of the last build with new HTML, in the last build's theme

@@ -296,6 +296,32 @@ def draw_table(markdown: str, page: str, opts: SiteOptions) -> Drawn:
     return Drawn(page, front, pre, indexed=index_sections(pre.html) if opts.index_sections else None)
 
 
+def notes_index(env: Environment, graph: nx.MultiDiGraph, docs: Iterable[Document], layout: Layout,
+                opts: SiteOptions) -> tuple[str, str, str]:
+    """The notes' index: its page, its Markdown (:data:`NOTES_TABLE` standing for the table)
+    and the table's HTML, put in place once MkDocs has made the page HTML
+    (:meth:`GeneratedSite.insert`)."""
+    index_page = layout.index(f"{layout.notes_dir}/index.md")
+    notes = []
+    for doc in docs:
+        page = layout.note(doc.path)
+        if page == index_page:
+            page = layout.index(f"{layout.notes_dir}/index-note.md")
+        nid = "note:" + doc.path
+        notes.append({"title": doc.title, "href": rel(index_page, page), "tags": list(doc.tags),
+                      "mentions": sum(1 for *_, k in graph.out_edges(nid, keys=True) if k == "mentions")})
+    notes.sort(key=lambda n: (str(n["title"]).casefold(), str(n["href"])))
+    # drawn as HTML inside the page's Markdown: the page stays Markdown for the tags listing it
+    # ends with, and Python-Markdown no longer reads a table of every note (a twentieth of a
+    # serve rebuild at 1,000 notes; markdown-it would hold a token per cell at the build's peak)
+    table = env.get_template("notes_table.html.j2").render(
+        notes=notes, u=lambda href: href_url(index_page, href, opts.use_directory_urls))
+    # held aside: Python-Markdown read the table's thousand rows as raw HTML (a quarter of a
+    # second, on one core)
+    markdown = env.get_template("notes_index.md.j2").render(notes=notes, notes_table=NOTES_TABLE)
+    return index_page, markdown, table.rstrip("\n")  # as Python-Markdown ended the block
+
+
 def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | None = None,
              previous_positions: dict[str, tuple[float, float]] | None = None,
              vault_files: set[str] | None = None, remember: bool = False,
@@ -484,25 +510,13 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
     for d in table_drawn:
         pages[d.page], prerendered[d.page] = d.front_matter, d.prerendered
 
-    notes = []
     missing: list[tuple[str, str]] = []
-    for doc, d in zip(docs, note_drawn, strict=True):
+    for d in note_drawn:
         pages[d.page] = d.front_matter
         prerendered[d.page] = d.prerendered
         missing.extend(d.missing)
-        nid = "note:" + doc.path
-        notes.append({"title": doc.title, "href": rel(index_page, d.page), "tags": list(doc.tags),
-                      "mentions": sum(1 for *_, k in graph.out_edges(nid, keys=True) if k == "mentions")})
-    notes.sort(key=lambda n: (str(n["title"]).casefold(), str(n["href"])))
-    # drawn as HTML inside the page's Markdown: the page stays Markdown for the tags listing it
-    # ends with, and Python-Markdown no longer reads a table of every note (a twentieth of a
-    # serve rebuild at 1,000 notes; markdown-it would hold a token per cell at the build's peak)
-    table = env.get_template("notes_table.html.j2").render(
-        notes=notes, u=lambda href: href_url(index_page, href, opts.use_directory_urls))
-    # held aside, and put in place once MkDocs has made the page HTML: Python-Markdown
-    # read the table's thousand rows as raw HTML (a quarter of a second, on one core)
-    pages[index_page] = env.get_template("notes_index.md.j2").render(notes=notes, notes_table=NOTES_TABLE)
-    inserts = {index_page: table.rstrip("\n")}  # as Python-Markdown ended the block
+    index_page, pages[index_page], table = notes_index(env, graph, docs, layout, opts)
+    inserts = {index_page: table}
 
     page = layout.index("map.md")
     pages[page] = env.get_template("map.md.j2").render(**urls(page))
