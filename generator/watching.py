@@ -138,7 +138,8 @@ class EventDrivenServer(LiveReloadServer):
         with deferred_collection():
             shown = False
             for batch in self._preview(changed):
-                log.info(f"kgsite: showing {', '.join(batch)} now; rebuilding the rest")
+                more = f" and {len(batch) - 3} more" if len(batch) > 4 else ""
+                log.info(f"kgsite: showing {', '.join(batch[:3] if more else batch)}{more} now; rebuilding the rest")
                 if shown:  # the browsers showing the first batch reload again
                     with self._epoch_cond:
                         self._wanted_epoch = max(int(time.time() * 1000), self._visible_epoch + 1)
