@@ -203,7 +203,7 @@ def http_get(port: int, path: str) -> tuple[int, str]:
         conn.request("GET", path)
         resp = conn.getresponse()
         return resp.status, resp.read().decode("utf-8", errors="replace")
-    except OSError:
+    except (OSError, http.client.HTTPException):  # (a page read while the server rewrote it: ask again)
         return 0, ""
     finally:
         conn.close()

@@ -11,17 +11,21 @@ index tables and the map's data file. The rebuild takes the graph, the drawings,
 tables and the map from here instead of computing them again.
 
 They are the rebuild's pages, not a guess: the same graph, page paths and drawing, and the
-theme's navigation is the same because generated pages are not in it. Only when the edit
-moves no page (no note or term added, removed or renamed): the page paths are what every
-page links with, and a new term's page has no file in the last build to be written as;
-then the rebuild draws everything, as before. The notes' index (a Markdown page ending in
-the tags' listing, which only MkDocs' own pass fills in) and the search index also wait for
-the rebuild.
+theme's navigation is the same because generated pages are not in it. The edited notes'
+pages are drawn again from the new graph too (the preview was drawn from the last one).
+A term the edit adds gets its page written as the rebuild will write it; one it removes
+keeps its page until the rebuild deletes it (no page drawn ahead links it any more). Only
+when the edit moves no page of the last build: a note added, removed or renamed, or a new
+term taking another's path, changes the page paths every page links with, and then the
+rebuild draws everything, as before. The notes' index is a Markdown page ending in the
+tags' listing, which only MkDocs' own pass fills in: when only its table changed (the
+terms a note mentions), the last page is written with the new table in place of the old.
+The search index waits for the rebuild.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import networkx as nx
@@ -36,10 +40,16 @@ from generator.site import (
     Drawn,
     SiteOptions,
     draw_entity_ahead,
+    draw_note,
     draw_table,
     drawing_inputs,
     last_drawn,
     last_inputs,
+    last_note_inputs,
+    links_in,
+    mentions_shown,
+    note_lookup,
+    note_page_of,
     notes_index,
     serve_map,
     table_markdown,
@@ -50,11 +60,12 @@ from graph.model import Document
 
 @dataclass(frozen=True)
 class Ahead:
-    """The graph of the notes as saved, with the page paths of the last build (unchanged)."""
+    """The graph of the notes as saved, and the options (page paths) the rebuild draws with."""
 
     built: Built
     graph: nx.MultiDiGraph
     documents: tuple[Document, ...]
+    texts: dict[str, str]
     options: SiteOptions
     notes_dir: Path
 
@@ -69,20 +80,29 @@ def ahead(built: Built, notes_dir: Path, vocabulary: tuple[str, ...], exclude: t
     opts = built.options
     if opts is None or last_inputs() is None:
         return None
-    result, _, _ = build_result(notes_dir, vocabulary, exclude, None, remember_relations=True, ahead=True)
+    result, texts, _ = build_result(notes_dir, vocabulary, exclude, None, remember_relations=True, ahead=True)
     graph, last = result.graph, built.result
-    # the page paths (Layout.with_pages) are a function of the notes and the terms
-    if [d.path for d in result.documents] != [d.path for d in last.documents] or _terms(graph) != _terms(last.graph):
-        return None
-    return Ahead(built, graph, result.documents, opts, notes_dir)
+    paths = [d.path for d in result.documents]
+    if paths != [d.path for d in last.documents]:
+        return None  # a note added, removed or renamed: the notes' index, its tags and links change
+    terms = _terms(graph)
+    if terms != _terms(last.graph):
+        # a term added or removed: the pages of the others must stay where they are
+        layout = opts.layout.with_pages(paths, terms)
+        now = dict(layout.entity_pages)
+        if layout.note_pages != opts.layout.note_pages or any(now.get(n, p) != p for n, p in opts.layout.entity_pages):
+            return None
+        opts = replace(opts, layout=layout)
+    return Ahead(built, graph, result.documents, texts, opts, notes_dir)
 
 
 def _terms(graph: nx.MultiDiGraph) -> list[tuple[str, str]]:
     return [(str(n), str(d["kind"])) for n, d in graph.nodes(data=True) if d["kind"] != "note"]
 
 
-def term_pages(at: Ahead) -> list[Drawn]:
-    """The term pages the edit changed, as the rebuild draws them."""
+def term_pages(at: Ahead) -> list[tuple[Drawn, bool]]:
+    """The term pages the edit changed or added, as the rebuild draws them, each with
+    whether it is new (no page of the last build)."""
     graph, layout = at.graph, at.layout
     colors = category_colors(graph)
     stale = stale_terms(last_inputs(), drawing_inputs(graph, layout, colors), entity_nodes(graph))
@@ -94,11 +114,35 @@ def term_pages(at: Ahead) -> list[Drawn]:
     for node in sorted(stale):
         page = layout.entity(node, graph.nodes[node]["kind"])
         last = last_drawn(page)
-        if last is None:
-            continue
         drawn = draw_entity_ahead(template, graph, entity_view(graph, node, layout, colors, adjacency), page, layout,
                                   at.options)
-        if drawn.prerendered.digest != last.prerendered.digest:
+        if last is None or drawn.prerendered.digest != last.prerendered.digest:
+            out.append((drawn, last is None))
+    return out
+
+
+def note_pages(at: Ahead) -> list[Drawn]:
+    """The notes' pages the edit changed (the edited notes; others whose mentions moved: a
+    term added, a new spelling), drawn as the rebuild draws them. Not a page whose title or
+    tags changed: the theme shows them, and the rebuild reads them again."""
+    graph, layout, last_graph = at.graph, at.layout, at.built.result.graph
+    links_moved = graph.graph.get("entity_keys") != last_graph.graph.get("entity_keys") or (
+        _terms(graph) != _terms(last_graph))
+    lookup, existing = note_lookup(at.documents), set(at.built.vault_files)
+    out = []
+    for doc in at.documents:
+        page = note_page_of(layout, doc.path)
+        text = at.texts.get(doc.path, "")
+        last, before = last_drawn(page), last_note_inputs(page)
+        if last is None or before is None:
+            continue
+        if (text, mentions_shown(graph, layout, doc.path)) == before[:2] and not (links_moved and links_in(text)):
+            continue
+        drawn = draw_note(doc, text, graph, page, lookup, existing, at.options)
+        # (an edited note's page was previewed from the last graph: it is replaced even when
+        # the edit left it as it was in the last build)
+        if drawn.front_matter == last.front_matter and (
+                text != before[0] or drawn.prerendered.digest != last.prerendered.digest):
             out.append(drawn)
     return out
 

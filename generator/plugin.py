@@ -32,7 +32,7 @@ from generator.prerender import Prerendered, Rendered, install, install_meta
 from generator.preview import note_preview
 from generator.render import MemoryBytecode, defuse_html, offline_html
 from generator.search import page_location, postprocess, release_search_index, text_key
-from generator.site import GeneratedSite, SiteOptions, stats_markdown
+from generator.site import Drawn, GeneratedSite, SiteOptions, stats_markdown
 from generator.themecache import ThemeCache
 from graph.cache import default_cache_dir
 from graph.vocabulary import VocabularyError
@@ -404,18 +404,39 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         at = early.ahead(built, self.notes_dir, *self.build_args)
         if at is None:
             return
-        yield [t for d in early.term_pages(at) if (t := self._write_ahead(d.page, d.prerendered))]
+        notes = [t for d in early.note_pages(at) if (t := self._write_ahead(d.page, d.prerendered))]
+        yield notes + [t for d, new in early.term_pages(at)
+                       if (t := self._write_new(d) if new else self._write_ahead(d.page, d.prerendered))]
         written = [t for d in early.table_pages(at) if (t := self._write_ahead(d.page, d.prerendered))]
         data = early.map_data(at)
         f = files.get_file_from_path(data[0]) if data is not None else None
         if data is not None and f is not None:
-            Path(f.abs_dest_path).write_bytes(data[1])
+            _replace_file(Path(f.abs_dest_path), data[1])
             written.append(f.dest_uri)
         table = early.notes_table(at)
         f = files.get_file_from_path(table[0]) if table is not None else None
         if table is not None and f is not None and self._replace_ahead(f, *table[1:]):
             written.append(f.dest_uri)
         yield written
+
+    def _write_new(self, drawn: Drawn) -> str | None:
+        """Write a generated page the last build did not have (a new term's), as the rebuild
+        will: read as MkDocs reads a page outside the navigation, then wrapped in the theme."""
+        from mkdocs.commands.build import _build_page
+
+        files, config = self.files, self.mkdocs_config
+        assert files is not None and config is not None
+        f = File.generated(config, drawn.page, content=drawn.front_matter, inclusion=InclusionLevel.NOT_IN_NAV)
+        page = Page(None, f, config)
+        if drawn.meta is not None:
+            install_meta(page, drawn.meta)
+        page.read_source(config)
+        install(page, drawn.prerendered)
+        page.render(config, files)
+        page.content = config.plugins.on_page_content(page.content or "", page=page, config=config, files=files)
+        _build_page(page, config, files.documentation_pages(inclusion=InclusionLevel.is_in_serve), self.nav,
+                    self.env)
+        return f.dest_uri
 
     def _replace_ahead(self, f: File, old: str, new: str) -> bool:
         """Write ``f``'s page of the last build with the HTML ``old`` (before MkDocs' hooks)
@@ -429,7 +450,7 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         old, new = self._finished(f.src_uri, old), self._finished(f.src_uri, new)
         if page.count(old) != 1:
             return False
-        path.write_bytes(page.replace(old, new).encode("utf-8"))
+        _replace_file(path, page.replace(old, new).encode("utf-8"))
         incremental.state(self.mkdocs_config.site_dir).digests.pop(f.src_uri, None)
         return True
 
@@ -462,3 +483,11 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         for v in self.config.vocabulary:
             server.watch(str(self._base(config) / v))
         return server
+
+
+def _replace_file(path: Path, data: bytes) -> None:
+    """``path`` holds ``data`` from one instant to the next: the server may be sending the
+    old file (it streams files it does not rewrite), which then stays whole."""
+    part = path.with_name(f".{path.name}.kgsite-part")
+    part.write_bytes(data)
+    os.replace(part, path)

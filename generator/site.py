@@ -296,6 +296,46 @@ def draw_table(markdown: str, page: str, opts: SiteOptions) -> Drawn:
     return Drawn(page, front, pre, indexed=index_sections(pre.html) if opts.index_sections else None)
 
 
+def mentions_shown(graph: nx.MultiDiGraph, layout: Layout, path: str) -> tuple[tuple[str, int, str], ...]:
+    """What a note's page shows of the graph: each mention's term page, line and words."""
+    nid = "note:" + path
+    edges = graph.out_edges(nid, keys=True, data=True) if nid in graph else ()
+    return tuple((layout.entity(eid, graph.nodes[eid]["kind"]), ev["line"], ev["quote"])
+                 for _, eid, k, data in edges if k == "mentions" for ev in data["evidence"])
+
+
+def links_in(text: str) -> bool:
+    """Whether a note's page depends on what its links resolve against (notes, files, terms)."""
+    return "[[" in text or "](" in text
+
+
+def last_note_inputs(page: str) -> tuple[str, object, bool] | None:
+    """What a note's page was drawn from in the last serve build: its text, its mentions,
+    whether it has links."""
+    kept = _DRAWN.get(page)
+    if kept is None:
+        return None
+    inputs = cast(tuple[Any, ...], kept[0])
+    return inputs[1], inputs[2], inputs[3] is not None
+
+
+def note_page_of(layout: Layout, path: str) -> str:
+    """The page of the note at ``path`` (a note the notes' index would overwrite moves aside)."""
+    page = layout.note(path)
+    return layout.index(f"{layout.notes_dir}/index-note.md") if page == layout.index(
+        f"{layout.notes_dir}/index.md") else page
+
+
+def draw_note(doc: Document, text: str, graph: nx.MultiDiGraph, page: str, lookup: dict[str, str],
+              existing: set[str], opts: SiteOptions) -> Drawn:
+    """A note's page: its text, with the terms it mentions linked to their pages."""
+    missing: list[tuple[str, str]] = []
+    note = render_note(doc, text, graph, opts.layout, lookup, existing, missing, page, opts.use_directory_urls)
+    body = note_html(note.body, page, opts.use_directory_urls, note.marks)
+    return Drawn(page, note.front_matter, Prerendered.of(body), tuple(missing),
+                 index_sections(body) if opts.index_sections else None, meta=note.meta)
+
+
 def notes_index(env: Environment, graph: nx.MultiDiGraph, docs: Iterable[Document], layout: Layout,
                 opts: SiteOptions) -> tuple[str, str, str]:
     """The notes' index: its page, its Markdown (:data:`NOTES_TABLE` standing for the table)
@@ -304,9 +344,7 @@ def notes_index(env: Environment, graph: nx.MultiDiGraph, docs: Iterable[Documen
     index_page = layout.index(f"{layout.notes_dir}/index.md")
     notes = []
     for doc in docs:
-        page = layout.note(doc.path)
-        if page == index_page:
-            page = layout.index(f"{layout.notes_dir}/index-note.md")
+        page = note_page_of(layout, doc.path)
         nid = "note:" + doc.path
         notes.append({"title": doc.title, "href": rel(index_page, page), "tags": list(doc.tags),
                       "mentions": sum(1 for *_, k in graph.out_edges(nid, keys=True) if k == "mentions")})
@@ -407,18 +445,13 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
                        drawn_in=this_build)
 
     def note_page(doc: Document) -> Drawn:
-        page = layout.note(doc.path)
-        if page == index_page:
-            page = layout.index(f"{layout.notes_dir}/index-note.md")
+        page = note_page_of(layout, doc.path)
         text = texts.get(doc.path, "")
         inputs = None
         key = ""
         if remember or page_cache is not None:
-            nid = "note:" + doc.path
-            edges = graph.out_edges(nid, keys=True, data=True) if nid in graph else ()
-            said = tuple((layout.entity(eid, graph.nodes[eid]["kind"]), ev["line"], ev["quote"])
-                         for _, eid, k, data in edges if k == "mentions" for ev in data["evidence"])
-            linked = "[[" in text or "](" in text
+            said = mentions_shown(graph, layout, doc.path)
+            linked = links_in(text)
             if remember:
                 inputs = (base, text, said, links if linked else None)
                 kept = _DRAWN.get(page)
@@ -429,11 +462,8 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
                 hit = cached(key, page, inputs)
                 if hit is not None:
                     return hit
-        missing: list[tuple[str, str]] = []
-        note = render_note(doc, text, graph, layout, lookup, existing, missing, page, opts.use_directory_urls)
-        body = note_html(note.body, page, opts.use_directory_urls, note.marks)
-        return Drawn(page, note.front_matter, Prerendered.of(body), tuple(missing),
-                     index_sections(body) if opts.index_sections else None, inputs, note.meta, key, this_build)
+        return replace(draw_note(doc, text, graph, page, lookup, existing, opts), inputs=inputs, key=key,
+                       drawn_in=this_build)
 
     tables = TABLES
 

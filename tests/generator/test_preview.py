@@ -84,7 +84,12 @@ def _drop_the_end(text: str) -> str:
     return "\n".join(lines[: max(5, len(lines) * 2 // 3)]) + "\n\nプレビュー確認\n"
 
 
-EDITS: dict[str, Callable[[str], str]] = {"append": _append, "rewrite": _rewrite_a_line, "truncate": _drop_the_end}
+def _new_term(text: str) -> str:
+    return text + "\n\n## Amazon Quuxbar Analytics\n\nプレビュー確認: Amazon Quuxbar Analytics は Amazon S3 を使う。\n"
+
+
+EDITS: dict[str, Callable[[str], str]] = {"append": _append, "rewrite": _rewrite_a_line, "truncate": _drop_the_end,
+                                          "new-term": _new_term}
 
 
 @pytest.mark.slow
@@ -121,6 +126,7 @@ def test_term_pages_drawn_ahead_are_the_pages_the_rebuild_writes(other_session: 
     the terms."""
     ahead: dict[str, int] = {}
     marked = []
+    added: set[str] = set()
     for note in sorted(other_session.vault.glob("*.md")):
         before = {p.relative_to(other_session.site).as_posix(): p.read_bytes()
                   for p in other_session.site.rglob("*") if p.is_file()}
@@ -131,10 +137,11 @@ def test_term_pages_drawn_ahead_are_the_pages_the_rebuild_writes(other_session: 
         assert all(pages[dest] != before.get(dest) for dest in pages), "a page drawn ahead did not change"
         marked += [dest for dest, html in pages.items() if "プレビュー確認".encode() in html]
         other_session.rebuild()
-        # the note's page; term pages; index tables and the map's data: unless the edit
-        # added or removed a term (its page has no file yet, or other pages' links move)
-        moved = set(other_session.plugin.built.result.graph) != terms
-        assert len(batches) == (1 if moved else 3), (note.name, batches)
+        # the note's page from the last graph; the note's and term pages from the new one;
+        # index tables and the map's data (also when the edit added or removed terms)
+        assert len(batches) == 3, (note.name, batches)
+        assert batches[1] and batches[1][0] == batches[0][0], batches  # the note's page, exactly
+        added |= {f"services/{n}/index.html" for n in set(other_session.plugin.built.result.graph) - terms}
         for dest, html in pages.items():
             assert other_session.page(dest) == html, f"{note.name}: {dest} drawn ahead differs from the rebuilt page"
             ahead[dest] = ahead.get(dest, 0) + 1
@@ -142,6 +149,8 @@ def test_term_pages_drawn_ahead_are_the_pages_the_rebuild_writes(other_session: 
     assert any(dest.endswith("graph-data.js") for dest in ahead)
     if edit == "append":  # the terms the sentence names are new to some notes: their counts in the index
         assert "notes/index.html" in ahead, ahead
+    if edit == "new-term":  # its page is new, written ahead too
+        assert added == {"services/amazon-quuxbar-analytics/index.html"} and added <= set(ahead), (added, ahead)
     if edit == "append":  # the sentence added relates SageMaker and S3: quoted on their pages
         assert any("amazon-sagemaker/" in dest for dest in marked), marked
 
