@@ -121,8 +121,8 @@ def test_serve_follows_edit_delete_and_rename(served: tuple[str, Path, subproces
     epoch = _epoch(_get(page)[1])
     note.write_text(note.read_text(encoding="utf-8") + "\n編集マーカー Amazon Redshift へ書き込む。\n",
                     encoding="utf-8")
-    # open pages reload twice: when the note's page is previewed (it shows the edit), then
-    # when the full rebuild is done
+    # open pages reload when the note's page is previewed (it shows the edit), when the pages
+    # the edit changed are drawn ahead of the rebuild, and when the full rebuild is done
     previewed = _next_epoch(base, epoch)
     assert previewed > epoch and "編集マーカー" in _get(page)[1]
     assert _next_epoch(base, previewed) > previewed
@@ -130,6 +130,10 @@ def test_serve_follows_edit_delete_and_rename(served: tuple[str, Path, subproces
     # the note's page was shown before the full rebuild (generator/preview.py)
     _until("the preview's log line", lambda: "kgsite: showing notes/pipelines/index.html now" in (
         tmp_path / "serve.log").read_text(encoding="utf-8"), proc)
+    # then the pages the edit changed, drawn from the new graph (generator/early.py): the
+    # note's again, and the page of Amazon Redshift, a term the edit adds
+    _until("the pages drawn ahead", lambda: len(re.findall(r"kgsite: showing .*notes/pipelines/index\.html", (
+        tmp_path / "serve.log").read_text(encoding="utf-8"))) >= 2, proc)
     _until("the change report", lambda: "pipelines.md" in _get(f"{base}/kgsite-changes.json")[1], proc)
     # only the pages the edit changed were rebuilt, and search still finds every page and the edit
     _until("the search index to hold the edit", lambda: "編集マーカー" in _index_text(base), proc)
