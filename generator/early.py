@@ -55,6 +55,7 @@ from generator.site import (
     table_markdown,
 )
 from generator.views import entity_nodes, entity_view, typed_neighbours
+from graph.matcher import Matcher
 from graph.model import Document
 
 
@@ -68,6 +69,7 @@ class Ahead:
     texts: dict[str, str]
     options: SiteOptions
     notes_dir: Path
+    matcher: Matcher | None
 
     @property
     def layout(self) -> Layout:
@@ -93,7 +95,7 @@ def ahead(built: Built, notes_dir: Path, vocabulary: tuple[str, ...], exclude: t
         if layout.note_pages != opts.layout.note_pages or any(now.get(n, p) != p for n, p in opts.layout.entity_pages):
             return None
         opts = replace(opts, layout=layout)
-    return Ahead(built, graph, result.documents, texts, opts, notes_dir)
+    return Ahead(built, graph, result.documents, texts, opts, notes_dir, result.matcher)
 
 
 def _terms(graph: nx.MultiDiGraph) -> list[tuple[str, str]]:
@@ -125,14 +127,19 @@ def note_pages(at: Ahead) -> list[Drawn]:
     """The notes' pages the edit changed (the edited notes; others whose mentions moved: a
     term added, a new spelling), drawn as the rebuild draws them. Not a page whose title or
     tags changed: the theme shows them, and the rebuild reads them again."""
-    graph, layout, last_graph = at.graph, at.layout, at.built.result.graph
-    links_moved = graph.graph.get("entity_keys") != last_graph.graph.get("entity_keys") or (
-        _terms(graph) != _terms(last_graph))
+    graph, layout, built = at.graph, at.layout, at.built.result
+    same_terms = _terms(graph) == _terms(built.graph)
+    links_moved = graph.graph.get("entity_keys") != built.graph.graph.get("entity_keys") or not same_terms
+    # the same terms found by the same matcher (the same spellings): only an edited note's
+    # mentions can have changed
+    only_edited = same_terms and not links_moved and at.matcher is not None and at.matcher is built.matcher
     lookup, existing = note_lookup(at.documents), set(at.built.vault_files)
     out = []
     for doc in at.documents:
-        page = note_page_of(layout, doc.path)
         text = at.texts.get(doc.path, "")
+        if only_edited and text == at.built.texts.get(doc.path):
+            continue
+        page = note_page_of(layout, doc.path)
         last, before = last_drawn(page), last_note_inputs(page)
         if last is None or before is None:
             continue

@@ -94,7 +94,12 @@ def _ring(i: int, n: int) -> tuple[float, float]:
 
 
 def category_colors(graph: nx.MultiDiGraph) -> dict[str, str]:
-    cats = sorted({str(d.get("category") or "") for _, d in graph.nodes(data=True)})
+    """A colour per category, by its place among every category the vocabulary knows
+    (``graph.graph["categories"]``), not only those the notes use: a note that brings the
+    first term of a category, or removes the last, moves no other category's colour (the
+    map, and every term page's local graph, would change colour)."""
+    present = {str(d.get("category") or "") for _, d in graph.nodes(data=True)}
+    cats = sorted(present | set(graph.graph.get("categories", ())))
     return {c: CATEGORY_COLORS[i % len(CATEGORY_COLORS)] for i, c in enumerate(cats)}
 
 

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import markdown as python_markdown  # type: ignore[import-untyped]
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
@@ -63,6 +64,7 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         self.map_site: GeneratedSite | None = None
         self.site: GeneratedSite | None = None
         self.stats = ""  # the figures table for pages that ask for it
+        self.stats_pages: set[str] = set()  # the pages that ask for it
         self.parked: dict[str, bytes] = {}  # our pages' HTML between reading and writing them
         self.ours: set[str] = set()  # pages whose HTML we rendered (not the theme's Markdown pages)
         self.notes_prefix = "notes/"
@@ -271,8 +273,8 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
             files.append(File.generated(config, "kgsite-changes.json", content=report))
         if self.serving:  # pages of deleted notes
             self.rendered = {p: r for p, r in self.rendered.items() if p in self.built.site.pages}
-        self.site, self.stats = self.built.site, stats_markdown(self.built.result)
-        self.ours, self.parked = set(), {}
+        self.site, self.stats = self.built.site, stats_markdown(self.built.result.graph)
+        self.ours, self.parked, self.stats_pages = set(), {}, set()
         if not self.serving:
             # from here on MkDocs needs the pages only: the graph, the parsed notes and
             # their texts (most of the memory at 10,000 notes) make room for it
@@ -382,6 +384,7 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
 
     def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         if STATS_MARKER in markdown and self.site is not None:
+            self.stats_pages.add(page.file.src_uri)
             return markdown.replace(STATS_MARKER, self.stats)
         return markdown
 
@@ -404,10 +407,10 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         at = early.ahead(built, self.notes_dir, *self.build_args)
         if at is None:
             return
-        notes = [t for d in early.note_pages(at) if (t := self._write_ahead(d.page, d.prerendered))]
-        yield notes + [t for d, new in early.term_pages(at)
-                       if (t := self._write_new(d) if new else self._write_ahead(d.page, d.prerendered))]
-        written = [t for d in early.table_pages(at) if (t := self._write_ahead(d.page, d.prerendered))]
+        yield [t for d, new in early.term_pages(at)
+               if (t := self._write_new(d) if new else self._write_ahead(d.page, d.prerendered))]
+        written = [t for d in (*early.note_pages(at), *early.table_pages(at))
+                   if (t := self._write_ahead(d.page, d.prerendered))]
         data = early.map_data(at)
         f = files.get_file_from_path(data[0]) if data is not None else None
         if data is not None and f is not None:
@@ -417,6 +420,13 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         f = files.get_file_from_path(table[0]) if table is not None else None
         if table is not None and f is not None and self._replace_ahead(f, *table[1:]):
             written.append(f.dest_uri)
+        figures = stats_markdown(at.graph)
+        if figures != self.stats and self.stats_pages:
+            # your pages that show the figures (<!-- kgsite:stats -->), the table as MkDocs makes it
+            md = python_markdown.Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs)
+            before, now = md.convert(self.stats), md.reset().convert(figures)
+            written += [f.dest_uri for src in sorted(self.stats_pages)
+                        if (f := files.get_file_from_path(src)) is not None and self._replace_ahead(f, before, now)]
         yield written
 
     def _write_new(self, drawn: Drawn) -> str | None:

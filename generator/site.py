@@ -571,8 +571,8 @@ def _table_page(markdown: str, page: str, use_directory_urls: bool) -> tuple[str
     return markdown[:end], Prerendered.of(note_html(markdown[end:], page, use_directory_urls))
 
 
-def stats_markdown(result: BuildResult) -> str:
-    s = stats(result.graph)
+def stats_markdown(graph: nx.MultiDiGraph) -> str:
+    s = stats(graph)
     return (f"| サービス | 概念 | ノート | uses | monitors | alternative-to |\n"
             f"| ---: | ---: | ---: | ---: | ---: | ---: |\n"
             f"| {s['services']} | {s['concepts']} | {s['notes']} | {s['uses']} | {s['monitors']} | "

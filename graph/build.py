@@ -297,6 +297,8 @@ def assemble(documents: Iterable[Document], vocab: Vocabulary, memo: RelationMem
     _add_relations(graph, relations)
     titles = _add_notes(graph, docs, mentions)
     graph.graph["entity_keys"] = _entity_keys(graph)
+    # every category a node can have, whichever the notes use (stable map colours)
+    graph.graph["categories"] = sorted({t.category for t in vocab.terms if t.category} | {"", "discovered", "note"})
     _add_links(graph, docs, titles, diagnostics)
     graph.graph["merges"] = [
         {"surface": m.surface, "entity": m.entity, "reason": m.reason, "note": m.note, "line": m.line}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import random
+from pathlib import Path
 
 import networkx as nx
 import pytest
@@ -13,6 +14,7 @@ from generator.affected import LastBuild, stale_terms
 from generator.mapview import category_colors
 from generator.paths import Layout
 from generator.views import entity_nodes, entity_view
+from graph.build import build_graph
 
 RELATIONS = ["uses", "monitors", "alternative-to", "part-of"]
 
@@ -118,3 +120,18 @@ def test_without_a_last_build_every_page_is_drawn() -> None:
     now, _ = _views(g)
     assert stale_terms(None, now, entity_nodes(g)) is None
     assert stale_terms(now, now, entity_nodes(g)) == set()
+
+
+def test_a_category_coming_or_going_moves_no_other_colour(tmp_path: Path) -> None:
+    """Colours follow every category the vocabulary knows, not those the notes use: the
+    first term of a category (or the last one leaving) recolours nothing else on the map
+    and on term pages."""
+    vault = tmp_path / "notes"
+    vault.mkdir()
+    (vault / "a.md").write_text("# A\n\nAmazon S3 にデータを置き、AWS Glue で変換する。\n", encoding="utf-8")
+    before = category_colors(build_graph(vault).graph)
+    (vault / "b.md").write_text("# B\n\nAmazon SageMaker Clarify でバイアスを調べる。\n", encoding="utf-8")
+    after = category_colors(build_graph(vault).graph)
+    assert set(after) == set(before)  # (the same list: every category the vocabulary has)
+    assert after == before
+    assert before["storage"] != before["ml-platform"]
