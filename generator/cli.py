@@ -162,7 +162,13 @@ def cmd_build(args: argparse.Namespace) -> int:
         kwargs["strict"] = True
     try:
         cfg = load_config(**kwargs)  # type: ignore[arg-type]
-        build(cfg)
+        # as `mkdocs build` does: plugins live as long as the process (MkDocs keeps those with
+        # startup hooks between configurations), and ours learns here that this is not `serve`
+        cfg.plugins.on_startup(command="build", dirty=False)
+        try:
+            build(cfg)
+        finally:
+            cfg.plugins.on_shutdown()
     except (Abort, ConfigurationError, PluginError) as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         print(f"kgsite: build failed: {exc}", file=sys.stderr)

@@ -102,14 +102,15 @@ def _terms(graph: nx.MultiDiGraph) -> list[tuple[str, str]]:
     return [(str(n), str(d["kind"])) for n, d in graph.nodes(data=True) if d["kind"] != "note"]
 
 
-def term_pages(at: Ahead) -> list[tuple[Drawn, bool]]:
+def term_pages(at: Ahead) -> list[tuple[Drawn, bool]] | None:
     """The term pages the edit changed or added, as the rebuild draws them, each with
-    whether it is new (no page of the last build)."""
+    whether it is new (no page of the last build); None when every term page may have
+    changed (a note's title, which they cite): the rebuild draws them all."""
     graph, layout = at.graph, at.layout
     colors = category_colors(graph)
     stale = stale_terms(last_inputs(), drawing_inputs(graph, layout, colors), entity_nodes(graph))
-    if stale is None:  # something every page shows changed (a note's title): the rebuild draws them all
-        return []
+    if stale is None:
+        return None
     template = environment(at.options.templates).get_template("entity.html.j2")
     adjacency = typed_neighbours(graph)
     out = []
@@ -177,14 +178,15 @@ def map_data(at: Ahead) -> tuple[str, bytes] | None:
     return (path, data) if data != at.built.site.assets.get(path) else None
 
 
-def notes_table(at: Ahead) -> tuple[str, str, str] | None:
+def notes_table(at: Ahead) -> tuple[str, str | None, str] | None:
     """(the notes' index page, its table's HTML in the last build, now) when the edit
-    changed the table only (a note's count of terms); the page is then the last one with
-    the table replaced. None when the table is the same, or more of the page changed."""
+    changed the table (a note's count of terms); the page is then the last one with the
+    table replaced. The last table is None when more of the page changed (your template
+    shows more of the notes), and None when nothing did."""
     page, markdown, table = notes_index(environment(at.options.templates), at.graph, at.documents, at.layout,
                                         at.options)
     site = at.built.site
     last = site.inserts.get(page)
-    if last is None or last == table or site.pages.get(page) != markdown:
+    if last == table and site.pages.get(page) == markdown:
         return None
-    return page, last, table
+    return page, last if site.pages.get(page) == markdown else None, table

@@ -17,12 +17,13 @@ it), and only then are the sections taken instead of parsing again.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import pickle
 import re
 import zlib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, cast
@@ -106,6 +107,27 @@ def feed_lean_html(config: Any, precomputed: Callable[[str], Indexed | None] | N
         material = type(plugin).__module__.startswith("material.plugins.search")
         index.add_entry_from_context = _lean_adder(index, add, precomputed if material else None, counts, material)
     return counts
+
+
+@contextlib.contextmanager
+def paused(config: Any) -> Iterator[None]:
+    """Search plugins index no page: for the pages written ahead of a serve rebuild
+    (:mod:`generator.early`), which the rebuild indexes with the rest (a search plugin
+    makes its index anew each build; what it read now would be thrown away)."""
+    indexes = [index for plugin in config.plugins.values()
+               if (index := getattr(plugin, "search_index", None)) is not None
+               and hasattr(index, "add_entry_from_context")]
+    kept = [vars(index).get("add_entry_from_context") for index in indexes]
+    for index in indexes:
+        index.add_entry_from_context = lambda page: None
+    try:
+        yield
+    finally:
+        for index, add in zip(indexes, kept, strict=True):
+            if add is None:
+                del index.add_entry_from_context
+            else:
+                index.add_entry_from_context = add
 
 
 def _lean_adder(index: Any, add: Callable[[Any], None], precomputed: Callable[[str], Indexed | None] | None,

@@ -407,8 +407,10 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         at = early.ahead(built, self.notes_dir, *self.build_args)
         if at is None:
             return
-        yield [t for d, new in early.term_pages(at)
+        terms = early.term_pages(at)
+        yield [t for d, new in terms or ()
                if (t := self._write_new(d) if new else self._write_ahead(d.page, d.prerendered))]
+        complete = terms is not None  # every page the edit changed is written (the search index aside)
         written = [t for d in (*early.note_pages(at), *early.table_pages(at))
                    if (t := self._write_ahead(d.page, d.prerendered))]
         data = early.map_data(at)
@@ -417,17 +419,24 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
             _replace_file(Path(f.abs_dest_path), data[1])
             written.append(f.dest_uri)
         table = early.notes_table(at)
-        f = files.get_file_from_path(table[0]) if table is not None else None
-        if table is not None and f is not None and self._replace_ahead(f, *table[1:]):
-            written.append(f.dest_uri)
+        if table is not None:
+            f = files.get_file_from_path(table[0])
+            done = f is not None and table[1] is not None and self._replace_ahead(f, table[1], table[2])
+            complete = complete and done
+            written += [f.dest_uri] if f is not None and done else []
         figures = stats_markdown(at.graph)
         if figures != self.stats and self.stats_pages:
             # your pages that show the figures (<!-- kgsite:stats -->), the table as MkDocs makes it
             md = python_markdown.Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs)
             before, now = md.convert(self.stats), md.reset().convert(figures)
-            written += [f.dest_uri for src in sorted(self.stats_pages)
-                        if (f := files.get_file_from_path(src)) is not None and self._replace_ahead(f, before, now)]
+            for src in sorted(self.stats_pages):
+                f = files.get_file_from_path(src)
+                done = f is not None and self._replace_ahead(f, before, now)
+                complete = complete and done
+                written += [f.dest_uri] if f is not None and done else []
         yield written
+        if complete:
+            log.info("kgsite: every page the edit changed is shown; the rebuild follows for the search index")
 
     def _write_new(self, drawn: Drawn) -> str | None:
         """Write a generated page the last build did not have (a new term's), as the rebuild
@@ -444,8 +453,9 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         install(page, drawn.prerendered)
         page.render(config, files)
         page.content = config.plugins.on_page_content(page.content or "", page=page, config=config, files=files)
-        _build_page(page, config, files.documentation_pages(inclusion=InclusionLevel.is_in_serve), self.nav,
-                    self.env)
+        with indexing.paused(config):
+            _build_page(page, config, files.documentation_pages(inclusion=InclusionLevel.is_in_serve), self.nav,
+                        self.env)
         return f.dest_uri
 
     def _replace_ahead(self, f: File, old: str, new: str) -> bool:
@@ -478,8 +488,9 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         install(page, pre)
         page.render(config, files)
         page.content = config.plugins.on_page_content(page.content or "", page=page, config=config, files=files)
-        _build_page(page, config, files.documentation_pages(inclusion=InclusionLevel.is_in_serve), self.nav,
-                    self.env)
+        with indexing.paused(config):
+            _build_page(page, config, files.documentation_pages(inclusion=InclusionLevel.is_in_serve), self.nav,
+                        self.env)
         # the full rebuild writes this page whatever it finds (a note's preview may differ from it)
         incremental.state(config.site_dir).digests.pop(src_uri, None)
         return f.dest_uri

@@ -343,11 +343,13 @@ def notes_index(env: Environment, graph: nx.MultiDiGraph, docs: Iterable[Documen
     (:meth:`GeneratedSite.insert`)."""
     index_page = layout.index(f"{layout.notes_dir}/index.md")
     notes = []
+    succ = graph.succ  # (the terms a note mentions: one "mentions" edge to each, read from the adjacency)
     for doc in docs:
         page = note_page_of(layout, doc.path)
         nid = "note:" + doc.path
+        mentioned = sum(1 for keyed in succ[nid].values() if "mentions" in keyed) if nid in graph else 0
         notes.append({"title": doc.title, "href": rel(index_page, page), "tags": list(doc.tags),
-                      "mentions": sum(1 for *_, k in graph.out_edges(nid, keys=True) if k == "mentions")})
+                      "mentions": mentioned})
     notes.sort(key=lambda n: (str(n["title"]).casefold(), str(n["href"])))
     # drawn as HTML inside the page's Markdown: the page stays Markdown for the tags listing it
     # ends with, and Python-Markdown no longer reads a table of every note (a twentieth of a

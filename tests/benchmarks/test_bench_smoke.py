@@ -14,7 +14,8 @@ import pytest
 from benchmarks.run import CHROMIUM, MAKE_CORPUS, REPO
 
 FIGURES = {"extraction", "build", "peak_rss", "peak_pss", "site_size", "site_growth_exponent", "edit_graph_pages",
-           "edit_serve", "edit_serve_all", "edit_serve_rebuilt", "map_layout", "map_html_size", "map_first_draw"}
+           "edit_serve", "edit_serve_all", "edit_serve_ahead", "edit_serve_rebuilt", "map_layout", "map_html_size",
+           "map_first_draw"}
 
 
 @pytest.mark.slow
