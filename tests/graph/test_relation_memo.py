@@ -21,11 +21,12 @@ def _graph(result: object) -> str:
 
 EDITS = [
     # a sentence with a relation between known services
-    "\n\nAmazon SageMaker Model Monitor は Amazon CloudWatch にメトリクスを送信する。\n",
-    # a new term presented by a heading, then used by a sentence
-    "\n\n## Amazon Foobar Insight\n\nAmazon Foobar Insight は Amazon S3 にデータを保存する。\n",
+    ("\n\nAmazon SageMaker Model Monitor は Amazon CloudWatch にメトリクスを送信する。\n", True),
+    # a new term presented by a heading, then used by a sentence: a new spelling to find in every note
+    ("\n\n## Amazon Foobar Insight\n\nAmazon Foobar Insight は Amazon S3 にデータを保存する。\n", False),
     # a table comparing two services
-    "\n\n| サービス | 用途 |\n| --- | --- |\n| Amazon Kinesis Data Streams | 取り込み |\n| Amazon SQS | キュー |\n",
+    ("\n\n| サービス | 用途 |\n| --- | --- |\n| Amazon Kinesis Data Streams | 取り込み |\n| Amazon SQS | キュー |\n",
+     True),
 ]
 
 
@@ -39,14 +40,17 @@ def _served(seeds: Path, tmp_path: Path) -> tuple[Path, Vocabulary, ParseCache]:
     return vault, vocab, cache
 
 
-@pytest.mark.parametrize("edit", EDITS)
-def test_an_edit_gives_the_graph_a_fresh_build_gives(seeds_dir: Path, tmp_path: Path, edit: str) -> None:
+@pytest.mark.parametrize(("edit", "same_spellings"), EDITS)
+def test_an_edit_gives_the_graph_a_fresh_build_gives(seeds_dir: Path, tmp_path: Path, edit: str,
+                                                     same_spellings: bool) -> None:
     vault, vocab, cache = _served(seeds_dir, tmp_path)
     note = sorted(vault.glob("*.md"))[1]
     note.write_text(note.read_text(encoding="utf-8") + edit, encoding="utf-8")
     remembered = build_from_notes(read_vault(vault), vocab, cache)
     assert cache.relations is not None
     assert cache.relations.reused == len(remembered.documents) - 1  # only the edited note was read again
+    # the other notes' mentions are kept while the spellings searched for are the same
+    assert cache.relations.reused_mentions == (len(remembered.documents) - 1 if same_spellings else 0)
     fresh = build_from_notes(read_vault(vault), vocab, ParseCache())
     assert _graph(remembered) == _graph(fresh)
 
@@ -57,6 +61,7 @@ def test_an_unchanged_rebuild_reads_no_note_again(seeds_dir: Path) -> None:
     first = build_from_notes(read_vault(seeds_dir), vocab, cache)
     again = build_from_notes(read_vault(seeds_dir), vocab, cache)
     assert cache.relations is not None and cache.relations.reused == len(first.documents)
+    assert cache.relations.reused_mentions == len(first.documents)
     assert _graph(first) == _graph(again)
 
 
@@ -68,4 +73,5 @@ def test_a_deleted_note_leaves_nothing_behind(seeds_dir: Path, tmp_path: Path) -
     assert cache.relations is not None
     # each remembered reading belongs to a note of this build, parsed as it is now
     assert {p: c[0] for p, c in cache.relations.candidates.items()} == {d.path: d for d in remembered.documents}
+    assert {p: m.doc for p, m in cache.relations.mentions.items()} == {d.path: d for d in remembered.documents}
     assert _graph(remembered) == _graph(build_from_notes(read_vault(vault), vocab, ParseCache()))
