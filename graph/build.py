@@ -255,7 +255,8 @@ def assemble(documents: Iterable[Document], vocab: Vocabulary, memo: RelationMem
                 if hit.entity not in resolver.table.records and hit.entity in by_id:
                     resolver.ensure_term(by_id[hit.entity])
                 rec = resolver.table.records.get(hit.entity)
-                read.setdefault(hit.entity, (rec.name, rec.kind) if rec is not None else None)
+                if serving and hit.entity not in read:
+                    read[hit.entity] = (rec.name, rec.kind) if rec is not None else None
                 if rec is None:
                     continue
                 surface = spellings.setdefault(hit.surface, hit.surface)  # one string per spelling
@@ -264,7 +265,8 @@ def assemble(documents: Iterable[Document], vocab: Vocabulary, memo: RelationMem
                 if key(rec.name) not in quiet and key(hit.surface) not in quiet:
                     found.append(Located(hit.entity, hit.start, hit.end, rec.kind))
             located[(doc.path, bi)] = found
-            doc_located.append((bi, found))
+            if serving:
+                doc_located.append((bi, found))
         if memo is not None:
             memo.mentions[doc.path] = NoteMentions(doc, matcher, tuple(read.items()), mentions[start:],
                                                    doc_located)
