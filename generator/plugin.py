@@ -391,7 +391,8 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
     def preview(self, changed: set[Path]) -> Iterator[list[str]]:
         """Draw, wrap in the theme and write the pages a save of the notes in ``changed`` can
         show before the full rebuild: the notes' own pages (:mod:`generator.preview`), then
-        the term pages the edit changed (:mod:`generator.early`). Yields each batch written."""
+        every page the edit changed, drawn from the new graph (:mod:`generator.early`).
+        Yields each batch written (where it went in the site)."""
         built, files, config = self.built, self.files, self.mkdocs_config
         if built is None or files is None or config is None or self.env is None or self.nav is None:
             return
@@ -410,7 +411,17 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         terms = early.term_pages(at)
         yield [t for d, new in terms or ()
                if (t := self._write_new(d) if new else self._write_ahead(d.page, d.prerendered))]
-        complete = terms is not None  # every page the edit changed is written (the search index aside)
+        written, complete = self._write_the_rest(at)
+        yield written
+        if terms is not None and complete:
+            log.info("kgsite: every page the edit changed is shown; the rebuild follows for the search index")
+
+    def _write_the_rest(self, at: early.Ahead) -> tuple[list[str], bool]:
+        """After the term pages: the notes' pages, index tables, map data, the notes' index and
+        your pages showing the figures; where they went, and whether every one that changed
+        could be written."""
+        files, config = self.files, self.mkdocs_config
+        assert files is not None and config is not None
         written = [t for d in (*early.note_pages(at), *early.table_pages(at))
                    if (t := self._write_ahead(d.page, d.prerendered))]
         data = early.map_data(at)
@@ -418,25 +429,22 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         if data is not None and f is not None:
             _replace_file(Path(f.abs_dest_path), data[1])
             written.append(f.dest_uri)
+        replaced: list[tuple[File | None, str | None, str]] = []
         table = early.notes_table(at)
         if table is not None:
-            f = files.get_file_from_path(table[0])
-            done = f is not None and table[1] is not None and self._replace_ahead(f, table[1], table[2])
-            complete = complete and done
-            written += [f.dest_uri] if f is not None and done else []
+            replaced.append((files.get_file_from_path(table[0]), table[1], table[2]))
         figures = stats_markdown(at.graph)
         if figures != self.stats and self.stats_pages:
             # your pages that show the figures (<!-- kgsite:stats -->), the table as MkDocs makes it
             md = python_markdown.Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs)
             before, now = md.convert(self.stats), md.reset().convert(figures)
-            for src in sorted(self.stats_pages):
-                f = files.get_file_from_path(src)
-                done = f is not None and self._replace_ahead(f, before, now)
-                complete = complete and done
-                written += [f.dest_uri] if f is not None and done else []
-        yield written
-        if complete:
-            log.info("kgsite: every page the edit changed is shown; the rebuild follows for the search index")
+            replaced += [(files.get_file_from_path(src), before, now) for src in sorted(self.stats_pages)]
+        complete = True
+        for f, before_html, now_html in replaced:
+            done = f is not None and before_html is not None and self._replace_ahead(f, before_html, now_html)
+            complete = complete and done
+            written += [f.dest_uri] if f is not None and done else []
+        return written, complete
 
     def _write_new(self, drawn: Drawn) -> str | None:
         """Write a generated page the last build did not have (a new term's), as the rebuild

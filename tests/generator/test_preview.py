@@ -8,6 +8,7 @@ development server runs them.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -129,6 +130,31 @@ def test_pages_drawn_ahead_are_every_page_the_rebuild_changes(other_session: Ses
     marked = []
     added: set[str] = set()
     session = other_session
+    said: list[str] = []
+    handler = logging.Handler(logging.INFO)
+    handler.emit = lambda record: said.append(record.getMessage())  # type: ignore[method-assign]
+    logger = logging.getLogger("mkdocs.plugins.generator.plugin")
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        _edit_each_note(session, edit, ahead, marked, added)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    # the server says when the pages drawn ahead cover the edit: here, every time
+    assert sum("every page the edit changed is shown" in m for m in said) == len(list(session.vault.glob("*.md")))
+    assert len(ahead) >= 3, ahead
+    assert any(dest.endswith("graph-data.js") for dest in ahead)
+    if edit == "append":  # the terms the sentence names are new to some notes: their counts in the index
+        assert "notes/index.html" in ahead, ahead
+    if edit == "new-term":  # its page is new, written ahead too
+        assert added == {"services/amazon-quuxbar-analytics/index.html"} and added <= set(ahead), (added, ahead)
+    if edit == "append":  # the sentence added relates SageMaker and S3: quoted on their pages
+        assert any("amazon-sagemaker/" in dest for dest in marked), marked
+
+
+def _edit_each_note(session: Session, edit: str, ahead: dict[str, int], marked: list[str], added: set[str]) -> None:
     for note in sorted(session.vault.glob("*.md")):
         before = _files(session.site)
         note.write_text(EDITS[edit](note.read_text(encoding="utf-8")), encoding="utf-8")
@@ -148,14 +174,6 @@ def test_pages_drawn_ahead_are_every_page_the_rebuild_changes(other_session: Ses
         assert not changed, f"{note.name}: the rebuild changed pages not drawn ahead: {sorted(changed)}"
         for dest in pages:
             ahead[dest] = ahead.get(dest, 0) + 1
-    assert len(ahead) >= 3, ahead
-    assert any(dest.endswith("graph-data.js") for dest in ahead)
-    if edit == "append":  # the terms the sentence names are new to some notes: their counts in the index
-        assert "notes/index.html" in ahead, ahead
-    if edit == "new-term":  # its page is new, written ahead too
-        assert added == {"services/amazon-quuxbar-analytics/index.html"} and added <= set(ahead), (added, ahead)
-    if edit == "append":  # the sentence added relates SageMaker and S3: quoted on their pages
-        assert any("amazon-sagemaker/" in dest for dest in marked), marked
 
 
 REBUILD_ONLY = {"search/search_index.json", "kgsite-changes.json"}
