@@ -10,10 +10,10 @@ from __future__ import annotations
 import hashlib
 import html
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import networkx as nx
 from jinja2 import Environment, Template
@@ -151,11 +151,11 @@ def _shared_parts(inputs: tuple[Any, ...], shared: tuple[object, ...]) -> tuple[
 
 
 _DRAWN: dict[str, tuple[object, Drawn]] = {}
-_BEFORE: dict[int, LastBuild] = {}  # while serving: what the last build's term pages were drawn from (0)
-# and, once the next graph is built, what its pages are drawn from (1; see drawing_inputs)
+_BEFORE: dict[int, LastBuild] = {}  # while serving: what the last build's term pages were drawn from
 _MAP: MapMemo = {}  # while serving: the last map's JSON, node by node and edge by edge
 _SHARED: dict[int, object] = {}
 _BUILDS = itertools.count(1)
+T = TypeVar("T")
 
 
 def _same_as_before(slot: int, value: object) -> object:
@@ -171,35 +171,48 @@ few notes and the terms they mention; every other page is taken from here instea
 being drawn again (comparing a view costs a fraction of rendering it)."""
 
 
+class PerGraph:
+    """Values computed from one graph, kept while it is the newest. While serving, the pages
+    drawn ahead of a rebuild (:mod:`generator.early`) and the rebuild itself read the same
+    graph: what one computed (what the term pages are drawn from, their drawings, the index
+    tables, the map) the other takes instead of computing it again."""
+
+    def __init__(self) -> None:
+        self.graph: nx.MultiDiGraph | None = None
+        self.values: dict[Hashable, Any] = {}
+
+    def get(self, graph: nx.MultiDiGraph, key: Hashable, compute: Callable[[], T]) -> T:
+        if graph is not self.graph:
+            self.graph, self.values = graph, {}
+        if key not in self.values:
+            self.values[key] = compute()
+        return cast(T, self.values[key])
+
+    def peek(self, graph: nx.MultiDiGraph, key: Hashable) -> Any:
+        return self.values.get(key) if graph is self.graph else None
+
+
+_PER_GRAPH = PerGraph()
+
+
 def drawing_inputs(graph: nx.MultiDiGraph, layout: Layout, colors: dict[str, str]) -> LastBuild:
     """What this graph's term pages are drawn from (compared with the last build's to find
-    the pages an edit changed). Computed once per graph: the pages drawn ahead of a serve
-    rebuild (:mod:`generator.early`) and the rebuild itself read the same graph."""
-    ahead = _BEFORE.get(1)
-    if ahead is not None and ahead.graph is graph and ahead.layout == layout and ahead.colors == colors:
-        return ahead
-    now = _BEFORE[1] = LastBuild.of(graph, layout, colors)
-    return now
-
-
-_AHEAD_MAP: list[tuple[nx.MultiDiGraph, Layout, object, bool, tuple[dict[str, tuple[float, float]], str]]] = []
+    the pages an edit changed); once per graph."""
+    return _PER_GRAPH.get(graph, ("inputs", layout, tuple(colors.items())),
+                          lambda: LastBuild.of(graph, layout, colors))
 
 
 def serve_map(graph: nx.MultiDiGraph, layout: Layout, previous: dict[str, tuple[float, float]] | None,
               shown: bool) -> tuple[dict[str, tuple[float, float]], str]:
     """While serving: the map's positions (starting from the last build's, ``previous``) and
-    data file. Computed once per graph: the map written ahead of a rebuild
-    (:mod:`generator.early`) is the rebuild's."""
-    for g, lay, prev, on, out in _AHEAD_MAP:
-        if g is graph and lay == layout and prev is previous and on == shown:
-            return out
-    placed = compute_layout(graph, previous) if shown else {}
-    out = (placed, graph_data_js(graph, layout, placed, _MAP))
-    _AHEAD_MAP[:] = [(graph, layout, previous, shown, out)]
-    return out
+    data file; once per graph."""
+    def compute() -> tuple[object, tuple[dict[str, tuple[float, float]], str]]:
+        placed = compute_layout(graph, previous) if shown else {}
+        return previous, (placed, graph_data_js(graph, layout, placed, _MAP))
 
-
-_AHEAD_DRAWN: dict[str, tuple[nx.MultiDiGraph, dict[str, Any], Drawn]] = {}
+    # (the previous positions held with the map: an id names no other object while it lives)
+    kept, out = _PER_GRAPH.get(graph, ("map", layout, id(previous), shown), compute)
+    return out if kept is previous else compute()[1]
 
 
 def draw_entity_ahead(template: Template, graph: nx.MultiDiGraph, view: dict[str, Any], page: str, layout: Layout,
@@ -207,7 +220,7 @@ def draw_entity_ahead(template: Template, graph: nx.MultiDiGraph, view: dict[str
     """:func:`draw_entity` for a page drawn ahead of a serve rebuild (:mod:`generator.early`):
     the rebuild takes it when its view of the page is the same."""
     drawn = draw_entity(template, view, page, layout, opts)
-    _AHEAD_DRAWN[page] = (graph, view, drawn)
+    _PER_GRAPH.get(graph, ("entity", page), lambda: (view, drawn))
     return drawn
 
 
@@ -263,32 +276,24 @@ TABLES = (("service", "services/index.md", "サービス", "カテゴリ別の�
 """The index pages drawn from the graph: (kind, page, title, introduction)."""
 
 
-_TABLES_OF: list[tuple[nx.MultiDiGraph, object, str]] = []
-
-
 def table_markdown(env: Environment, graph: nx.MultiDiGraph, layout: Layout, opts: SiteOptions,
                    table: tuple[str, str, str, str], serving: bool = False) -> str:
-    """An index page's Markdown (one of :data:`TABLES`). ``serving``: computed once per
-    graph, for the tables written ahead of a rebuild (:mod:`generator.early`) and the rebuild."""
+    """An index page's Markdown (one of :data:`TABLES`). ``serving``: once per graph."""
     kind, name, title, intro = table
     page = layout.index(name)
-    drawn_from = (layout, opts.use_directory_urls, opts.templates, table)
-    if serving:
-        kept = next((md for g, k, md in _TABLES_OF if g is graph and k == drawn_from), None)
-        if kept is not None:
-            return kept
 
     def u(href: str) -> str:
         return href_url(page, href, opts.use_directory_urls)
 
-    if kind == "relation":
-        out = env.get_template("relations.md.j2").render(rows=relations_view(graph, layout, page), u=u)
-    else:
-        out = env.get_template("entity_index.md.j2").render(view=index_view(graph, kind, layout, page), title=title,
-                                                            intro=intro, u=u)
-    if serving:
-        _TABLES_OF[:] = [(g, k, md) for g, k, md in _TABLES_OF if g is graph] + [(graph, drawn_from, out)]
-    return out
+    def compute() -> str:
+        if kind == "relation":
+            return env.get_template("relations.md.j2").render(rows=relations_view(graph, layout, page), u=u)
+        return env.get_template("entity_index.md.j2").render(view=index_view(graph, kind, layout, page), title=title,
+                                                             intro=intro, u=u)
+
+    if not serving:
+        return compute()
+    return _PER_GRAPH.get(graph, ("table", layout, opts.use_directory_urls, opts.templates, table), compute)
 
 
 def draw_table(markdown: str, page: str, opts: SiteOptions) -> Drawn:
@@ -436,9 +441,10 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
         inputs = (base, view) if remember else None  # compared as values: the view is plain data
         if inputs is not None and kept is not None and kept[0] == inputs:
             return kept[1]
-        ahead = _AHEAD_DRAWN.get(page) if remember else None
-        if ahead is not None and ahead[0] is graph and ahead[1] == view:
-            return replace(ahead[2], inputs=inputs, drawn_in=this_build)
+        ahead = cast(tuple[dict[str, Any], Drawn] | None,
+                     _PER_GRAPH.peek(graph, ("entity", page)) if remember else None)
+        if ahead is not None and ahead[0] == view:
+            return replace(ahead[1], inputs=inputs, drawn_in=this_build)
         key = digest((cache_base, page, view)) if page_cache is not None else ""
         hit = cached(key, page, inputs)
         if hit is not None:
@@ -528,8 +534,6 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
     if remember:
         assert drawn_from is not None
         _BEFORE[0] = drawn_from
-        _BEFORE.pop(1, None)
-        _AHEAD_DRAWN.clear()
         _DRAWN.clear()
         for d in (*table_drawn, *entity_drawn, *note_drawn):
             if d.inputs is not None:

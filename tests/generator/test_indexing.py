@@ -3,7 +3,6 @@ can find must be exactly those of the full page."""
 
 from __future__ import annotations
 
-import logging
 import re
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pytest
 from material.plugins.search.plugin import Parser
 
 from generator.indexing import lean
+from tests.generator.pluginlog import plugin_messages
 
 
 def sections(html: str) -> list[tuple[str | None, str, str]]:
@@ -59,18 +59,8 @@ def test_a_page_that_excludes_parts_from_search_is_indexed_whole() -> None:
 def _search_index(notes: Path, site: Path) -> tuple[bytes, str]:
     from generator.cli import main
 
-    messages: list[str] = []
-    handler = logging.Handler(logging.DEBUG)
-    handler.emit = lambda record: messages.append(record.getMessage())  # type: ignore[method-assign]
-    logger = logging.getLogger("mkdocs.plugins.generator.plugin")
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    try:
+    with plugin_messages() as messages:
         assert main(["build", "--notes", str(notes), "--site-dir", str(site), "--quiet"]) == 0
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
     counts = next((m for m in messages if "search sections of" in m), "")
     return (site / "search" / "search_index.json").read_bytes(), counts
 

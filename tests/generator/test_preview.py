@@ -20,6 +20,7 @@ from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
 from generator.cli import default_config
+from tests.generator.pluginlog import plugin_messages
 
 
 class Session:
@@ -130,18 +131,8 @@ def test_pages_drawn_ahead_are_every_page_the_rebuild_changes(other_session: Ses
     marked = []
     added: set[str] = set()
     session = other_session
-    said: list[str] = []
-    handler = logging.Handler(logging.INFO)
-    handler.emit = lambda record: said.append(record.getMessage())  # type: ignore[method-assign]
-    logger = logging.getLogger("mkdocs.plugins.generator.plugin")
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    try:
+    with plugin_messages(logging.INFO) as said:
         _edit_each_note(session, edit, ahead, marked, added)
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
     # the server says when the pages drawn ahead cover the edit: here, every time
     assert sum("every page the edit changed is shown" in m for m in said) == len(list(session.vault.glob("*.md")))
     assert len(ahead) >= 3, ahead
