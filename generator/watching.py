@@ -106,16 +106,17 @@ class _Recording(FileSystemEventHandler):
 
 Previewer = Callable[[set[Path]], Iterable[list[str]]]
 """Draws and writes the pages of the changed files that can be shown before the full
-rebuild (the edited notes' own pages, then the term pages they changed); yields each
-batch written, to be shown before the next is drawn."""
+rebuild (the edited notes' own pages, then every page the edit changed, drawn from the
+new graph); yields each batch written, to be shown before the next is drawn."""
 
 
 class EventDrivenServer(LiveReloadServer):
     """MkDocs' live-reload server, told of changes by file events rather than polling.
 
     A rebuild shows the edited notes' pages first when the plugin can draw them
-    (:mod:`generator.preview`): they are written, the browsers reload, and the full
-    rebuild runs while the preview is served; the browsers reload again when it is done.
+    (:mod:`generator.preview`), then the other pages the edit changed (:mod:`generator.early`):
+    each batch is written and the browsers reload; then the full rebuild runs, and the
+    browsers reload again when it is done.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
