@@ -129,11 +129,11 @@ def note_pages(at: Ahead) -> list[Drawn]:
     term added, a new spelling), drawn as the rebuild draws them. Not a page whose title or
     tags changed: the theme shows them, and the rebuild reads them again."""
     graph, layout, built = at.graph, at.layout, at.built.result
-    same_terms = _terms(graph) == _terms(built.graph)
-    links_moved = graph.graph.get("entity_keys") != built.graph.graph.get("entity_keys") or not same_terms
+    links_moved = graph.graph.get("entity_keys") != built.graph.graph.get("entity_keys") or (
+        _terms(graph) != _terms(built.graph))
     # the same terms found by the same matcher (the same spellings): only an edited note's
     # mentions can have changed
-    only_edited = same_terms and not links_moved and at.matcher is not None and at.matcher is built.matcher
+    only_edited = not links_moved and at.matcher is not None and at.matcher is built.matcher
     lookup, existing = note_lookup(at.documents), set(at.built.vault_files)
     out = []
     for doc in at.documents:

@@ -449,21 +449,14 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
     def _write_new(self, drawn: Drawn) -> str | None:
         """Write a generated page the last build did not have (a new term's), as the rebuild
         will: read as MkDocs reads a page outside the navigation, then wrapped in the theme."""
-        from mkdocs.commands.build import _build_page
-
-        files, config = self.files, self.mkdocs_config
-        assert files is not None and config is not None
+        config = self.mkdocs_config
+        assert config is not None
         f = File.generated(config, drawn.page, content=drawn.front_matter, inclusion=InclusionLevel.NOT_IN_NAV)
         page = Page(None, f, config)
         if drawn.meta is not None:
             install_meta(page, drawn.meta)
         page.read_source(config)
-        install(page, drawn.prerendered)
-        page.render(config, files)
-        page.content = config.plugins.on_page_content(page.content or "", page=page, config=config, files=files)
-        with indexing.paused(config):
-            _build_page(page, config, files.documentation_pages(inclusion=InclusionLevel.is_in_serve), self.nav,
-                        self.env)
+        self._theme_and_write(page, drawn.prerendered)
         return f.dest_uri
 
     def _replace_ahead(self, f: File, old: str, new: str) -> bool:
@@ -485,14 +478,20 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
     def _write_ahead(self, src_uri: str, pre: Prerendered) -> str | None:
         """Write a generated page of the last build with new HTML, in the last build's theme
         and navigation (only pages outside the navigation are drawn ahead); where it went."""
+        assert self.files is not None
+        f = self.files.get_file_from_path(src_uri)
+        if f is None or f.page is None:
+            return None
+        self._theme_and_write(f.page, pre)
+        return f.dest_uri
+
+    def _theme_and_write(self, page: Page, pre: Prerendered) -> None:
+        """``page`` with the HTML ``pre`` through MkDocs' page hooks and the last build's theme
+        and navigation, written to the site (not indexed: the rebuild indexes it)."""
         from mkdocs.commands.build import _build_page
 
         files, config = self.files, self.mkdocs_config
         assert files is not None and config is not None
-        f = files.get_file_from_path(src_uri)
-        if f is None or f.page is None:
-            return None
-        page = f.page
         install(page, pre)
         page.render(config, files)
         page.content = config.plugins.on_page_content(page.content or "", page=page, config=config, files=files)
@@ -500,8 +499,7 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
             _build_page(page, config, files.documentation_pages(inclusion=InclusionLevel.is_in_serve), self.nav,
                         self.env)
         # the full rebuild writes this page whatever it finds (a note's preview may differ from it)
-        incremental.state(config.site_dir).digests.pop(src_uri, None)
-        return f.dest_uri
+        incremental.state(config.site_dir).digests.pop(page.file.src_uri, None)
 
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
         if hasattr(server, "previewer"):  # kgsite serve (generator.watching.EventDrivenServer)

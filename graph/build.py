@@ -233,12 +233,12 @@ def assemble(documents: Iterable[Document], vocab: Vocabulary, memo: RelationMem
     spellings: dict[str, str] = {}
     located: dict[tuple[str, int], list[Located]] = {}
     serving = memo is not None
-    found_in = _all_hits(matcher, docs, serving) if not serving else None
-    kept_mentions = memo.mentions if memo is not None else {}
+    found_in = _all_hits(matcher, docs) if memo is None else None
     for doc in docs:
-        kept = kept_mentions.get(doc.path)
-        if kept is not None and kept.doc is doc and kept.matcher is matcher and kept.replay(resolver, by_id):
-            memo.reused_mentions += 1  # type: ignore[union-attr]
+        kept = memo.mentions.get(doc.path) if memo is not None else None
+        if memo is not None and kept is not None and kept.doc is doc and kept.matcher is matcher and kept.replay(
+                resolver, by_id):
+            memo.reused_mentions += 1
             mentions.extend(kept.mentions)
             for bi, found in kept.located:
                 located[(doc.path, bi)] = found
@@ -372,18 +372,19 @@ class NoteMentions:
         return True
 
 
-def _all_hits(matcher: Matcher, docs: list[Document], serving: bool) -> Iterator[list[list[Hit]]]:
+def _all_hits(matcher: Matcher, docs: list[Document]) -> Iterator[list[list[Hit]]]:
     """Every known spelling in every block of every note (``[]`` for code), block by block.
 
     Searching is pure and a fifth of a first build's extraction at 1,000 notes: on every
-    core for a large vault. Not while serving, where the matcher remembers each block's
-    hits from the last build in this process (a forked child's memory is lost); on one
-    core each note's hits are found as they are used (at 10,000 notes, all of them at
-    once are tens of megabytes)."""
+    core for a large vault. (Not while serving, where the matcher remembers each block's
+    hits from the last build in this process, and a forked child's memory is lost: there
+    each note's hits are found as it is read, by :func:`_hits_of`.) On one core each note's
+    hits are found as they are used (at 10,000 notes, all of them at once are tens of
+    megabytes)."""
     def hits(i: int) -> list[list[Hit]]:
         return _hits_of(matcher, docs[i])
 
-    if serving or not forks(len(docs), PARALLEL_THRESHOLD):
+    if not forks(len(docs), PARALLEL_THRESHOLD):
         return (hits(i) for i in range(len(docs)))
     return iter(shared_map(hits, len(docs), PARALLEL_THRESHOLD))
 
