@@ -34,6 +34,7 @@ from generator.preview import note_preview
 from generator.render import MemoryBytecode, defuse_html, offline_html
 from generator.search import page_location, postprocess, release_search_index, text_key
 from generator.site import Drawn, GeneratedSite, SiteOptions, stats_markdown
+from generator.skeleton import Skeletons
 from generator.themecache import ThemeCache
 from graph.cache import default_cache_dir
 from graph.vocabulary import VocabularyError
@@ -52,6 +53,9 @@ class KnowledgeGraphConfig(Config):  # type: ignore[no-untyped-call]
     map = c.Type(bool, default=True)
     #: parsed-notes cache between builds; "" = ``.kgsite-cache`` beside the site folder
     cache_dir = c.Type(str, default="")
+    #: our pages outside the navigation filled into the theme rendered once per kind of page
+    #: (checked against full renders, see generator.skeleton); false renders each in full
+    fast_theme = c.Type(bool, default=True)
 
 
 class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no-untyped-call]
@@ -85,6 +89,7 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         self.mkdocs_config: MkDocsConfig | None = None
         self.forked: ForkedPages | None = None  # our pages the theme renders in a forked worker
         self.themed: ThemeCache | None = None  # our pages as the theme wrapped them in earlier builds
+        self.skeletons: Skeletons | None = None  # our pages filled into the theme rendered once per kind
         self.build_args: tuple[tuple[str, ...], tuple[Path, ...]] = ((), ())  # vocabulary files, excluded folders
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -120,6 +125,7 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         self.themed = None
+        self.skeletons = None
         self.index_counts = indexing.feed_lean_html(config, self._indexed)
         if self.dirty:
             # Material merges a dirty build's index with the previous one for one page only;
@@ -155,11 +161,17 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
                 ours = [f.page for f in doc_files if f.page is not None and f.src_uri in self.ours]
                 self.themed = ThemeCache.start(self.page_cache, config, self.nav, env, ours, self.parked)
                 wrap = self.ours - set(self.themed.hits)
+            if self.config.fast_theme:
+                self.skeletons = Skeletons.start(
+                    [f.page for f in doc_files if f.page is not None and f.src_uri in wrap], env)
+                if self.skeletons is not None:
+                    wrap = wrap - self.skeletons.taken
             self.forked = ForkedPages.start(doc_files, wrap, self.nav, env, config)
         return env
 
     def on_build_error(self, *, error: Exception) -> None:
         self._stop_forked()
+        self.skeletons = None
         self.themed = None  # (the record of the last build that succeeded stays)
 
     def _stop_forked(self) -> None:
@@ -171,6 +183,10 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         """Japanese-aware search index: see :mod:`generator.search`."""
         self._stop_forked()
+        if self.skeletons is not None:
+            log.info(f"kgsite: {self.skeletons.filled} generated pages filled into the theme rendered once "
+                     f"per kind of page, {self.skeletons.full} rendered in full")
+            self.skeletons = None
         if self.themed is not None:
             self.themed.finish()
             if self.themed.reused:
@@ -353,6 +369,8 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
             page.content = zlib.decompress(parked).decode("utf-8")
         if self.themed is not None and page.file.src_uri in self.themed.hits:
             return self.themed.context(context, page)
+        if self.skeletons is not None and page.file.src_uri in self.skeletons.own:
+            return self.skeletons.context(context, page)
         if self.forked is not None:
             return self.forked.context(context, page)
         return context

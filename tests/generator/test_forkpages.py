@@ -10,10 +10,17 @@ from typing import Any
 import mkdocs.commands.build
 import pytest
 
-from generator import forkpages
+from generator import forkpages, skeleton
 from generator.cli import main
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(autouse=True)
+def no_skeletons(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every page of the seeds has a skeleton to fill (generator.skeleton), so none would
+    be left for the worker: these tests are about the worker, as with ``fast_theme: false``."""
+    monkeypatch.setattr(skeleton.Skeletons, "start", staticmethod(lambda *args, **kwargs: None))
 
 
 def _tree(root: Path) -> dict[str, str]:

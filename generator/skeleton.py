@@ -1,0 +1,235 @@
+"""The theme rendered once per kind of page, and each page of that kind filled in.
+
+Why: MkDocs wraps every page in the theme's template, and with Material that is about
+2 ms of Jinja a page (the header, the navigation, the palette, the scripts), repeated
+for 1,466 pages at 1,000 notes: the largest stage of a first build after our own. Yet
+two note pages in one folder differ only in a few places: the title, the HTML, the
+table of contents, the tags, the skip link, the canonical and edit addresses. Every
+other byte (the navigation's relative links included) is the same.
+
+How:
+
+* a page is rendered in full the first time its *shape* is met: its template, its
+  folder (relative links), which of those parts it has (a table of contents, an ``<h1>``
+  of its own, a title, tags...) and any other front matter, by value;
+* at the second page of a shape, the template is rendered once more for a stand-in page
+  whose parts are markers (:data:`SLOT`), and the table of contents and tags partials
+  print a marker instead of rendering. Filling that skeleton with each of the two pages'
+  own parts must give exactly their full renders, or the shape is rendered in full from
+  then on: a template that reads anything else of a page (a theme override printing its
+  address, a filter on its title) is caught here, not guessed at;
+* every further page of the shape is the skeleton filled in: its own table of contents
+  and tags rendered by the theme's own partials, its HTML and title put in place.
+
+Every plugin's ``on_page_context`` and ``on_post_page`` hook still runs for every page,
+and MkDocs writes it as usual. Only pages of ours outside the navigation take part (a
+page in the navigation marks itself active in it). ``fast_theme: false`` in the
+plugin's configuration renders every page in full.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+from mkdocs.utils import normalize_url
+
+TEMPLATE = "kgsite-skeleton-page.html"
+"""What a page taking part renders: the skeleton filled in, or its own template in full."""
+SLOT = "KGSITESLOT7Q3{}9Z"
+SLOTS = re.compile(SLOT.format("([a-z]+)"))
+PARTIALS = {"toc": "partials/toc.html", "tags": "partials/tags.html"}
+"""Partials that print per-page data; in a skeleton they print a marker instead."""
+THEME = "kgsite-theme"
+"""Prefix reaching the theme's own templates past our overrides."""
+MARKED = "kgsite_slots"
+
+
+def _sources() -> dict[str, str]:
+    out = {TEMPLATE: "{{ kgsite_skeleton() }}"}
+    for name, partial in PARTIALS.items():
+        own = f"{THEME}/{partial}"
+        out[partial] = (f"{{% if {MARKED} is defined %}}{SLOT.format(name)}"
+                        f"{{% else %}}{{% include '{own}' %}}{{% endif %}}")
+    return out
+
+
+def install(env: jinja2.Environment) -> None:
+    """Our templates in front of the theme's, which stay reachable under :data:`THEME`."""
+    loader = env.loader
+    if isinstance(loader, jinja2.ChoiceLoader) and any(
+            isinstance(one, jinja2.DictLoader) and TEMPLATE in one.mapping for one in loader.loaders):
+        return
+    theme = loader or jinja2.DictLoader({})
+    env.loader = jinja2.ChoiceLoader([jinja2.DictLoader(_sources()),
+                                      jinja2.PrefixLoader({THEME: theme}), theme])
+
+
+class _Text(str):
+    """A marker that answers ``in`` for the real text (``"<h1" in page.content``)."""
+
+    real: str
+
+    def __new__(cls, marker: str, real: str) -> _Text:
+        self = super().__new__(cls, marker)
+        self.real = real
+        return self
+
+    def __contains__(self, part: object) -> bool:
+        return isinstance(part, str) and part in self.real
+
+
+class _Anchor:
+    """The first table-of-contents entry, as the skip link reads it."""
+
+    def __init__(self, level: int) -> None:
+        self.url = "#" + SLOT.format("skip")
+        self.id = SLOT.format("skip")
+        self.title = SLOT.format("skiptitle")
+        self.level = level
+        self.children: list[Any] = []
+
+
+class _StandIn:
+    """A page whose own parts are markers; everything else is the real page's."""
+
+    def __init__(self, page: Any) -> None:
+        self._page = page
+        self.title = _Text(SLOT.format("title"), str(page.title or ""))
+        self.content = _Text(SLOT.format("content"), page.content or "")
+        first = next(iter(page.toc), None)
+        self.toc = [_Anchor(first.level)] if first is not None else []
+        self.meta = dict(page.meta)
+        if "title" in self.meta:
+            self.meta["title"] = SLOT.format("metatitle")
+        if page.canonical_url is not None:
+            self.canonical_url = SLOT.format("canonical")
+        if page.edit_url is not None:
+            self.edit_url = SLOT.format("edit")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._page, name)
+
+
+def shape(page: Any, own: str) -> tuple[Any, ...]:
+    """What a page shares with every page its skeleton serves."""
+    extra = []
+    for key, value in sorted(page.meta.items()):
+        if key in ("title", "tags", "template"):
+            continue
+        extra.append((key, repr(value)))
+    content = page.content or ""
+    return (own, posixpath.dirname(page.url.rstrip("/")), page.url.endswith("/"), bool(page.toc),
+            "\u003ch1" in content, bool(page.title), "title" in page.meta, "tags" in page.meta,
+            page.canonical_url is None, page.edit_url is None, tuple(extra))
+
+
+class Skeletons:
+    """One build's skeletons."""
+
+    def __init__(self, env: jinja2.Environment, own: dict[str, str]) -> None:
+        self.env = env
+        self.own = own  # page -> its own template, for the pages taking part
+        self.first: dict[tuple[Any, ...], tuple[dict[str, str], str]] = {}  # shape -> first page's parts, HTML
+        self.made: dict[tuple[Any, ...], list[str] | None] = {}  # shape -> skeleton (None: renders in full)
+        self.filled = 0
+        self.lang: Any = None  # the theme's translations, as base.html imports them
+        self.full = 0
+
+    @staticmethod
+    def start(pages: Sequence[Any], env: jinja2.Environment) -> Skeletons | None:
+        """Switch ``pages`` (ours, read, not yet written) that share a folder and template
+        with another to :data:`TEMPLATE`; None when no two do."""
+        def coarse(page: Any) -> tuple[str, str]:
+            return page.meta.get("template", "main.html"), posixpath.dirname(page.url.rstrip("/"))
+
+        candidates = [p for p in pages if _outside_nav(p)]
+        counts = Counter(coarse(p) for p in candidates)
+        taking = [p for p in candidates if counts[coarse(p)] > 1]
+        if not taking:
+            return None
+        install(env)
+        own: dict[str, str] = {}
+        for page in taking:
+            own[page.file.src_uri] = page.meta.get("template", "main.html")
+            page.meta["template"] = TEMPLATE
+        return Skeletons(env, own)
+
+    @property
+    def taken(self) -> set[str]:
+        return set(self.own)
+
+    def context(self, context: Any, page: Any) -> Any:
+        """``context`` with the function :data:`TEMPLATE` prints (called at render time,
+        after every plugin's ``on_page_context``)."""
+        own = self.own.pop(page.file.src_uri, None)
+        if own is None:
+            return context
+        page.meta["template"] = own
+
+        @jinja2.pass_context
+        def render(ctx: jinja2.runtime.Context) -> Markup:
+            return Markup(self.render(ctx.get_all(), page, own))
+
+        context["kgsite_skeleton"] = render
+        return context
+
+    def render(self, variables: dict[str, Any], page: Any, own: str) -> str:
+        key = shape(page, own)
+        made = self.made.get(key)
+        if key in self.made and made is None:
+            return self._full(variables, own)
+        if made is not None:
+            self.filled += 1
+            return self._fill(made, variables, page)
+        html = self._full(variables, own)
+        parts = self._parts(variables, page)
+        if key not in self.first:
+            self.first[key] = (parts, html)
+            return html
+        skeleton = SLOTS.split(self.env.get_template(own).render(
+            {**variables, "page": _StandIn(page), MARKED: True}))
+        first_parts, first_html = self.first.pop(key)
+        fits = (_join(skeleton, first_parts) == first_html and _join(skeleton, parts) == html)
+        self.made[key] = skeleton if fits else None
+        return html
+
+    def _full(self, variables: dict[str, Any], own: str) -> str:
+        self.full += 1
+        return self.env.get_template(own).render(variables)
+
+    def _parts(self, variables: dict[str, Any], page: Any) -> dict[str, str]:
+        parts = {"title": str(page.title or ""), "content": page.content or "",
+                 "metatitle": str(page.meta.get("title", "")),
+                 "canonical": page.canonical_url or "", "edit": page.edit_url or ""}
+        first = next(iter(page.toc), None)
+        if first is not None:
+            parts["skip"] = normalize_url(first.url, page=page, base=variables.get("base_url", ""))[1:]
+            parts["skiptitle"] = str(first.title)
+        if self.lang is None:
+            self.lang = self.env.get_template("partials/language.html").make_module(variables)
+        alone = {**variables, "lang": self.lang}
+        for name, partial in PARTIALS.items():
+            parts[name] = self.env.get_template(f"{THEME}/{partial}").render(alone)
+        return parts
+
+    def _fill(self, skeleton: list[str], variables: dict[str, Any], page: Any) -> str:
+        return _join(skeleton, self._parts(variables, page))
+
+
+def _join(skeleton: list[str], parts: dict[str, str]) -> str:
+    """``re.split`` pieces: text at even positions, slot names at odd ones."""
+    out = list(skeleton)
+    for i in range(1, len(out), 2):
+        out[i] = parts.get(out[i], SLOT.format(out[i]))
+    return "".join(out)
+
+
+def _outside_nav(page: Any) -> bool:
+    return (page.parent is None and page.previous_page is None and page.next_page is None
+            and not page.is_homepage)
