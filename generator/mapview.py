@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any, cast
 
 import networkx as nx
 
-from generator.layout import layout, problem, solve
 from generator.pagecache import PageCache, digest
 from generator.paths import Layout
 from generator.render import json_for_html
@@ -76,6 +75,10 @@ def compute_layout(graph: nx.MultiDiGraph, previous: dict[str, tuple[float, floa
 
     ``cache``: a build without previous positions (a plain build) takes the last build's
     layout when the graph's nodes and edges are the same (the layout reads nothing else)."""
+    # imported here: NumPy takes a tenth of a second to load, and a first build of a large
+    # vault computes the layout in a forked child (generator.site)
+    from generator.layout import layout, problem, solve
+
     if cache is None or previous:
         return layout(graph, previous, seed)
     nodes, edges = problem(graph)

@@ -23,6 +23,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
+from mkdocs.utils import write_file
 
 from generator import early, incremental, indexing
 from generator.forkpages import ForkedPages
@@ -148,8 +149,14 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         # every page was read (tags, titles); from here on only changed pages are built
         self.building_pages = True
         if self.map_file is not None and self.map_site is not None:
-            self.map_file.content_bytes = self.map_site.finish_map()
-            self.map_site = None
+            pending = self.map_site.pending_map
+            if pending is not None and not pending.ready():
+                # the layout is not done: MkDocs would wait for it here, with a core idle while
+                # it writes pages on the other; it is written first thing after the pages
+                files.remove(self.map_file)
+            else:
+                self.map_file.content_bytes = self.map_site.finish_map()
+                self.map_site = None
         if self.serving:
             env.bytecode_cache = self.compiled
             self.env, self.files, self.mkdocs_config = env, files, config
@@ -172,6 +179,9 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
     def on_build_error(self, *, error: Exception) -> None:
         self._stop_forked()
         self.skeletons = None
+        if self.map_site is not None and self.map_site.pending_map is not None:
+            self.map_site.finish_map()  # (the child ends; nothing is written)
+        self.map_site = None
         self.themed = None  # (the record of the last build that succeeded stays)
 
     def _stop_forked(self) -> None:
@@ -179,8 +189,15 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
             self.forked.close()
         self.forked = None
 
+    @event_priority(100)  # before any other plugin reads the site
+    def _write_map(self, *, config: MkDocsConfig) -> None:
+        """The map's data, when its layout was not done as MkDocs copied the other files."""
+        if self.map_file is not None and self.map_site is not None:
+            write_file(self.map_site.finish_map(), self.map_file.abs_dest_path)
+            self.map_site = None
+
     @event_priority(-100)  # after the search plugin wrote its index
-    def on_post_build(self, *, config: MkDocsConfig) -> None:
+    def _post_build(self, *, config: MkDocsConfig) -> None:
         """Japanese-aware search index: see :mod:`generator.search`."""
         self._stop_forked()
         if self.skeletons is not None:
@@ -208,6 +225,8 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         log.debug(f"kgsite: search sections of {self.index_counts['ahead']} pages found as they were drawn, "
                   f"{self.index_counts['read']} read by kgsite, {self.index_counts['parsed']} parsed by the "
                   f"search plugin")
+
+    on_post_build = CombinedEvent(_write_map, _post_build)
 
     def _postprocess_with_cache(self, site_dir: Path, config: MkDocsConfig) -> None:
         """Cutting the index's Japanese into words (a second at 1,000 notes) is done once per

@@ -47,7 +47,7 @@ from generator.views import (
 from graph.build import BuildResult
 from graph.model import Document
 from graph.parallel import THRESHOLD as PARALLEL_THRESHOLD
-from graph.parallel import can_fork, in_background, shared_map, within_budget
+from graph.parallel import Background, can_fork, in_background, shared_map, within_budget
 
 
 @dataclass
@@ -84,7 +84,7 @@ class GeneratedSite:
     drawn: int = 0
     #: the map's layout and data file while a forked child still computes them
     #: (``generate(defer_map=True)``); :meth:`finish_map` waits for them
-    pending_map: Callable[[], tuple[dict[str, tuple[float, float]], str]] | None = None
+    pending_map: Background[tuple[dict[str, tuple[float, float]], str]] | None = None
     map_asset: str = ""
     #: page -> HTML to put in place of :data:`NOTES_TABLE` in its HTML (see :func:`insert`)
     inserts: dict[str, str] = field(default_factory=dict)
@@ -508,7 +508,7 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
     n_jobs = 1 + len(tables) + len(nodes) + len(docs)
     pending = None
     if defer_map and not remember and n_jobs > PARALLEL_THRESHOLD and can_fork() and within_budget(2):
-        pending = in_background(map_data)
+        pending = in_background(map_data, yielding=True)
 
     # the map's layout and every page drawn from the graph, on every core for a large vault
     def job(i: int) -> Drawn | tuple[dict[str, tuple[float, float]], str]:

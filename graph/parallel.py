@@ -16,7 +16,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -153,29 +153,54 @@ def shared_map(func: Callable[[int], R], n: int, threshold: int = THRESHOLD, wor
     return [results[i] if i in results else func(i) for i in range(n)]
 
 
-def in_background(func: Callable[[], R]) -> Callable[[], R]:
-    """Start ``func()`` in a forked child now; the returned function waits for its result.
+class Background(Generic[R]):
+    """A result a forked child computes: calling it waits for the result."""
+
+    def __init__(self, func: Callable[[], R], reader: Any, proc: Any) -> None:
+        self.func, self.reader, self.proc = func, reader, proc
+
+    def ready(self) -> bool:
+        """Whether calling would not wait (the result, or the child's end, has arrived)."""
+        try:
+            return bool(self.reader.poll())
+        except (EOFError, OSError):
+            return True
+
+    def __call__(self) -> R:
+        try:
+            return cast(R, self.reader.recv())
+        except (EOFError, OSError):  # the child failed: do its work here
+            return self.func()
+        finally:
+            self.reader.close()
+            self.proc.join()
+
+
+def in_background(func: Callable[[], R], yielding: bool = False) -> Background[R]:
+    """Start ``func()`` in a forked child now; calling what is returned waits for its result.
 
     For work whose result is needed only later (the map's layout, written after MkDocs has
     read every page): the child computes it while this process goes on. ``func`` must be
     pure. If the child fails, the result is computed here when asked for. Call only where
     :func:`can_fork` holds and the memory budget has room for one more child.
+
+    ``yielding``: the child runs at the lowest priority, on what the cores have spare. For
+    work due well after the busiest stage: on two cores the map's layout used to take a
+    third of the CPU from the page workers, and then the second core idled while MkDocs
+    read and wrote pages on one.
     """
     ctx = multiprocessing.get_context("fork")
     reader, writer = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(func, writer), daemon=True)
+    proc = ctx.Process(target=_yielding_child if yielding else _child, args=(func, writer), daemon=True)
     proc.start()
     writer.close()
+    return Background(func, reader, proc)
 
-    def result() -> R:
-        try:
-            return cast(R, reader.recv())
-        except (EOFError, OSError):  # the child failed: do its work here
-            return func()
-        finally:
-            reader.close()
-            proc.join()
-    return result
+
+def _yielding_child(work: Callable[[], object], conn: Any) -> None:
+    with contextlib.suppress(OSError):
+        os.nice(19)
+    _child(work, conn)
 
 
 def _child(work: Callable[[], object], conn: Any) -> None:

@@ -41,3 +41,41 @@ def test_a_deferred_map_from_the_cache_is_the_map(seeds_dir: Path, tmp_path: Pat
     again = build_site(seeds_dir, cache_dir=cache, defer_map=True).site
     assert again.finish_map() == first.assets[first.map_asset]
     assert again.positions == first.positions
+
+
+def test_a_layout_slower_than_the_pages_is_written_after_them(seeds_dir: Path, seeds_site: Path, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """MkDocs copies the other files before writing pages; a layout not done by then is
+    written once the pages are, and the site is the site."""
+    if not can_fork():
+        pytest.skip("this process has other threads: nothing is forked")
+    import time
+
+    from generator import site as site_module
+    from generator.cli import main
+
+    slow_layout = site_module.compute_layout
+
+    def slower(*args: object, **kwargs: object) -> object:
+        time.sleep(3)  # (in the forked child)
+        return slow_layout(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(site_module, "compute_layout", slower)
+    from mkdocs.structure.files import Files
+
+    removed: list[str] = []
+    remove = Files.remove
+
+    def noted(self: Files, file: object) -> None:
+        removed.append(str(getattr(file, "src_uri", "")))
+        remove(self, file)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Files, "remove", noted)
+    monkeypatch.setenv("KGSITE_CACHE_DIR", str(tmp_path / "cache"))
+    out = tmp_path / "site"
+    assert main(["build", "--notes", str(seeds_dir), "--site-dir", str(out), "--quiet"]) == 0
+    data = "assets/kgsite/graph-data.js"
+    assert removed == [data]  # left out of MkDocs' copy: the layout was not done
+    assert (out / data).read_bytes() == (seeds_site / data).read_bytes()
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == sorted(p.relative_to(seeds_site)
+                                                                      for p in seeds_site.rglob("*"))
