@@ -29,10 +29,11 @@ plugin's configuration renders every page in full.
 
 from __future__ import annotations
 
+import contextlib
 import posixpath
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import jinja2
@@ -48,6 +49,17 @@ PARTIALS = {"toc": "partials/toc.html", "tags": "partials/tags.html"}
 THEME = "kgsite-theme"
 """Prefix reaching the theme's own templates past our overrides."""
 MARKED = "kgsite_slots"
+PAGE_PARTS: dict[str, Callable[[Any], str]] = {
+    "title": lambda page: str(page.title or ""),
+    "content": lambda page: page.content or "",
+    "metatitle": lambda page: str(page.meta.get("title", "")),
+    "canonical": lambda page: page.canonical_url or "",
+    "edit": lambda page: page.edit_url or "",
+}
+SLOT_NAMES = (*PAGE_PARTS, *PARTIALS, "skip", "skiptitle")
+PENDING_MAX = 256
+"""Kinds of page seen once, waiting for a second page to check a skeleton against (each
+holds a page's HTML: bounded for a vault of 10,000 notes where many kinds have one page)."""
 
 
 def _sources() -> dict[str, str]:
@@ -186,16 +198,18 @@ class Skeletons:
             return self._full(variables, own)
         if made is not None:
             self.filled += 1
-            return self._fill(made, variables, page)
+            return _join(made, self._parts(variables, page, made[1::2]))
         html = self._full(variables, own)
-        parts = self._parts(variables, page)
-        if key not in self.first:
+        parts = self._parts(variables, page, SLOT_NAMES)
+        first = self.first.pop(key, None)
+        if first is None:
+            if len(self.first) >= PENDING_MAX:  # the oldest kind waits for a new first page
+                self.first.pop(next(iter(self.first)))
             self.first[key] = (parts, html)
             return html
         skeleton = SLOTS.split(self.env.get_template(own).render(
             {**variables, "page": _StandIn(page), MARKED: True}))
-        first_parts, first_html = self.first.pop(key)
-        fits = (_join(skeleton, first_parts) == first_html and _join(skeleton, parts) == html)
+        fits = _join(skeleton, first[0]) == first[1] and _join(skeleton, parts) == html
         self.made[key] = skeleton if fits else None
         return html
 
@@ -203,23 +217,25 @@ class Skeletons:
         self.full += 1
         return self.env.get_template(own).render(variables)
 
-    def _parts(self, variables: dict[str, Any], page: Any) -> dict[str, str]:
-        parts = {"title": str(page.title or ""), "content": page.content or "",
-                 "metatitle": str(page.meta.get("title", "")),
-                 "canonical": page.canonical_url or "", "edit": page.edit_url or ""}
+    def _parts(self, variables: dict[str, Any], page: Any, names: Iterable[str]) -> dict[str, str]:
+        """``page``'s own value of each slot in ``names`` (a partial the theme does not
+        have is left out: its marker then stays, and no skeleton holding it fits)."""
+        parts: dict[str, str] = {}
         first = next(iter(page.toc), None)
-        if first is not None:
-            parts["skip"] = normalize_url(first.url, page=page, base=variables.get("base_url", ""))[1:]
-            parts["skiptitle"] = str(first.title)
-        if self.lang is None:
-            self.lang = self.env.get_template("partials/language.html").make_module(variables)
-        alone = {**variables, "lang": self.lang}
-        for name, partial in PARTIALS.items():
-            parts[name] = self.env.get_template(f"{THEME}/{partial}").render(alone)
+        for name in names:
+            if name in PARTIALS:
+                with contextlib.suppress(jinja2.TemplateNotFound):
+                    partial = self.env.get_template(f"{THEME}/{PARTIALS[name]}")
+                    if self.lang is None:
+                        self.lang = self.env.get_template("partials/language.html").make_module(variables)
+                    parts[name] = partial.render({**variables, "lang": self.lang})
+            elif name == "skip" and first is not None:
+                parts[name] = normalize_url(first.url, page=page, base=variables.get("base_url", ""))[1:]
+            elif name == "skiptitle" and first is not None:
+                parts[name] = str(first.title)
+            elif name in PAGE_PARTS:
+                parts[name] = PAGE_PARTS[name](page)
         return parts
-
-    def _fill(self, skeleton: list[str], variables: dict[str, Any], page: Any) -> str:
-        return _join(skeleton, self._parts(variables, page))
 
 
 def _join(skeleton: list[str], parts: dict[str, str]) -> str:

@@ -84,3 +84,17 @@ def test_a_theme_printing_more_of_a_page_renders_it_in_full(seeds_dir: Path, tmp
     page = next(p for p in (tmp_path / "fast" / "site" / "services").rglob("index.html")
                 if p.parent.name != "services")
     assert 'class="where">services/' in page.read_text(encoding="utf-8")
+
+
+def test_a_theme_without_materials_partials_builds_the_same_site(seeds_dir: Path, tmp_path: Path) -> None:
+    """MkDocs' own theme has no ``partials/toc.html`` nor translations: nothing breaks,
+    and what its template reads of a page is checked like any other theme's."""
+    sites = []
+    for fast in (True, False):
+        config = _project(tmp_path / f"p-{fast}", default_config(), fast)
+        text = re.sub(r"theme:\n(?:  .*\n)+", "theme:\n  name: mkdocs\n", config.read_text(encoding="utf-8"))
+        assert "name: mkdocs" in text and "material" not in text
+        config.write_text(text.replace("  - tags\n", ""), encoding="utf-8")
+        sites.append(tmp_path / f"site-{fast}")
+        _build(seeds_dir, sites[-1], config)
+    _same(*sites)
