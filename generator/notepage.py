@@ -71,8 +71,10 @@ class Marks:
         return self.tag(f'<a href="{url}">') + str(text) + ("</a>" if self.inline else MARK_CLOSE)
 
 
-def _link_line(line: str, links: list[tuple[str, str]], marks: Marks) -> str:
-    """Link the first unprotected occurrence of each surface on this line."""
+def _link_line(line: str, links: list[tuple[str, str]], marks: Marks,
+               shown: dict[str, str] | None = None) -> str:
+    """Link the first unprotected occurrence of each surface on this line (``shown``:
+    each surface as Markdown text, kept across the lines of a note)."""
     if not links:
         return line
     pieces: list[tuple[bool, str]] = []
@@ -92,7 +94,12 @@ def _link_line(line: str, links: list[tuple[str, str]], marks: Marks) -> str:
             at = text.find(surface)
             if at < 0:
                 continue
-            pieces[i:i + 1] = [(False, text[:at]), (True, marks.link(url, md(surface))),
+            text_md = shown.get(surface) if shown is not None else None
+            if text_md is None:
+                text_md = md(surface)
+                if shown is not None:
+                    shown[surface] = text_md
+            pieces[i:i + 1] = [(False, text[:at]), (True, marks.link(url, text_md)),
                                (False, text[at + len(surface):])]
             done.add(url)
             break
@@ -179,6 +186,9 @@ def render_note(doc: Document, text: str, graph: nx.MultiDiGraph, layout: Layout
             anchors.setdefault(b.line, b.kind)
     out: list[str] = []
     block_lines = {b.line: b for b in doc.blocks if b.kind != "code"}
+    # the lines a mention can be offered to (its own, and the next seven of its block)
+    near = {at + k for at in mentions for k in range(MENTION_REACH)}
+    shown: dict[str, str] = {}
     for lineno, line in enumerate(lines, start=1):
         if lineno <= doc.body_offset:
             continue
@@ -191,9 +201,11 @@ def render_note(doc: Document, text: str, graph: nx.MultiDiGraph, layout: Layout
             line = _relative_links(line, doc.path, existing, missing if missing is not None else [], page,
                                    layout)
         line = _wikilinks(line, doc.path, page, layout, lookup, existing, graph)
-        line = BLOCK_ID.sub(lambda m: f' <a id="^{m.group(1)}"></a>', line)
+        if "^" in line:
+            line = BLOCK_ID.sub(lambda m: f' <a id="^{m.group(1)}"></a>', line)
         # every line of a block carries its mentions; anchors go on a block's first line
-        line = _link_line(line, _mentions_for(lineno, mentions, block_lines), marks)
+        if lineno in near:
+            line = _link_line(line, _mentions_for(lineno, mentions, block_lines), marks, shown)
         if lineno in anchors:
             line = _anchor(line, lineno, anchors[lineno], marks)
         out.append(line)
@@ -204,11 +216,15 @@ def render_note(doc: Document, text: str, graph: nx.MultiDiGraph, layout: Layout
     return NotePage(front, "\n".join(out).rstrip("\n") + "\n", tuple(marks.html), meta)
 
 
+MENTION_REACH = 8
+"""A block's mentions are offered to its first line and the seven after it."""
+
+
 def _mentions_for(lineno: int, mentions: dict[int, list[tuple[str, str]]], blocks: dict[int, Any]) -> list[
         tuple[str, str]]:
     found = list(mentions.get(lineno, []))
     # a multi-line block reports its mentions on its first line; offer them to every line
-    for start in range(lineno - 1, max(0, lineno - 8), -1):
+    for start in range(lineno - 1, max(0, lineno - MENTION_REACH), -1):
         b = blocks.get(start)
         if b is not None and b.end_line >= lineno:
             found.extend(mentions.get(start, []))
