@@ -34,7 +34,7 @@ import posixpath
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import jinja2
 from markupsafe import Markup
@@ -62,6 +62,16 @@ PENDING_MAX = 256
 holds a page's HTML: bounded for a vault of 10,000 notes where many kinds have one page)."""
 
 
+SPICY = "KGSITESPICY{}<i>&amp;  \u3042Z"
+"""A second marker for the parts a theme may print through a filter (escaping, stripping
+tags, a URL's quoting, a change of case): a skeleton whose two renders differ by more than
+the markers prints such a part through one, and is not used."""
+SPICED = ("title", "metatitle", "content")
+
+Probe = tuple[str, str, object, object]
+"""(part, question, its argument, the answer the skeleton was rendered with)"""
+
+
 def _sources() -> dict[str, str]:
     out = {TEMPLATE: "{{ kgsite_skeleton() }}"}
     for name, partial in PARTIALS.items():
@@ -83,17 +93,56 @@ def install(env: jinja2.Environment) -> None:
 
 
 class _Text(str):
-    """A marker that answers ``in`` for the real text (``"<h1" in page.content``)."""
+    """A marker standing for a page's part in a skeleton's render. What the template asks
+    of it (``"<h1" in page.content``, whether the title is empty, its length, equality) is
+    answered from the real part and recorded: a page is filled into the skeleton only if
+    its own part gives the same answers. Anything else (a string method: the template
+    computes with the part) marks the render unusable."""
 
-    real: str
-
-    def __new__(cls, marker: str, real: str) -> _Text:
+    def __new__(cls, marker: str, part: str, real: str, probes: list[Probe]) -> _Text:
         self = super().__new__(cls, marker)
-        self.real = real
+        self.__dict__.update(part=part, real=real, probes=probes)
         return self
 
-    def __contains__(self, part: object) -> bool:
-        return isinstance(part, str) and part in self.real
+    def _ask(self, question: str, argument: object, answer: object) -> object:
+        object.__getattribute__(self, "probes").append(
+            (object.__getattribute__(self, "part"), question, argument, answer))
+        return answer
+
+    def __getattribute__(self, name: str) -> Any:
+        if not name.startswith("_"):
+            object.__getattribute__(self, "probes").append(("", "method", name, None))
+        return super().__getattribute__(name)
+
+    def __contains__(self, other: object) -> bool:
+        real = object.__getattribute__(self, "real")
+        return bool(self._ask("in", other, isinstance(other, str) and other in real))
+
+    def __bool__(self) -> bool:
+        return bool(self._ask("bool", None, bool(object.__getattribute__(self, "real"))))
+
+    def __len__(self) -> int:
+        return int(cast(int, self._ask("len", None, len(object.__getattribute__(self, "real")))))
+
+    def __eq__(self, other: object) -> bool:
+        return bool(self._ask("eq", other, object.__getattribute__(self, "real") == other))
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    __hash__ = str.__hash__
+
+
+def _answer(page: Any, probe: Probe) -> object:
+    part, question, argument, _ = probe
+    real = PAGE_PARTS[part](page)
+    if question == "in":
+        return isinstance(argument, str) and argument in real
+    if question == "len":
+        return len(real)
+    if question == "bool":
+        return bool(real)
+    return real == argument
 
 
 class _Anchor:
@@ -110,15 +159,19 @@ class _Anchor:
 class _StandIn:
     """A page whose own parts are markers; everything else is the real page's."""
 
-    def __init__(self, page: Any) -> None:
+    def __init__(self, page: Any, marker: str, probes: list[Probe]) -> None:
         self._page = page
-        self.title = _Text(SLOT.format("title"), str(page.title or ""))
-        self.content = _Text(SLOT.format("content"), page.content or "")
+
+        def text(part: str) -> _Text:
+            return _Text((marker if part in SPICED else SLOT).format(part), part, PAGE_PARTS[part](page), probes)
+
+        self.title = text("title")
+        self.content = text("content")
         first = next(iter(page.toc), None)
         self.toc = [_Anchor(first.level)] if first is not None else []
         self.meta = dict(page.meta)
         if "title" in self.meta:
-            self.meta["title"] = SLOT.format("metatitle")
+            self.meta["title"] = text("metatitle")
         if page.canonical_url is not None:
             self.canonical_url = SLOT.format("canonical")
         if page.edit_url is not None:
@@ -148,7 +201,8 @@ class Skeletons:
         self.env = env
         self.own = own  # page -> its own template, for the pages taking part
         self.first: dict[tuple[Any, ...], tuple[dict[str, str], str]] = {}  # shape -> first page's parts, HTML
-        self.made: dict[tuple[Any, ...], list[str] | None] = {}  # shape -> skeleton (None: renders in full)
+        # shape -> skeleton and what its render asked of the parts (None: renders in full)
+        self.made: dict[tuple[Any, ...], tuple[list[str], list[Probe]] | None] = {}
         self.filled = 0
         self.lang: Any = None  # the theme's translations, as base.html imports them
         self.full = 0
@@ -194,12 +248,12 @@ class Skeletons:
     def render(self, variables: dict[str, Any], page: Any, own: str) -> str:
         key = shape(page, own)
         made = self.made.get(key)
-        if key in self.made and made is None:
-            return self._full(variables, own)
-        if made is not None:
+        if made is not None and all(_answer(page, probe) == probe[3] for probe in made[1]):
             self.filled += 1
-            return _join(made, self._parts(variables, page, made[1::2]))
+            return _join(made[0], self._parts(variables, page, made[0][1::2]))
         html = self._full(variables, own)
+        if key in self.made:
+            return html
         parts = self._parts(variables, page, SLOT_NAMES)
         first = self.first.pop(key, None)
         if first is None:
@@ -207,11 +261,26 @@ class Skeletons:
                 self.first.pop(next(iter(self.first)))
             self.first[key] = (parts, html)
             return html
-        skeleton = SLOTS.split(self.env.get_template(own).render(
-            {**variables, "page": _StandIn(page), MARKED: True}))
-        fits = _join(skeleton, first[0]) == first[1] and _join(skeleton, parts) == html
-        self.made[key] = skeleton if fits else None
+        self.made[key] = self._skeleton(variables, page, own, (first, (parts, html)))
         return html
+
+    def _skeleton(self, variables: dict[str, Any], page: Any, own: str,
+                  pages: tuple[tuple[dict[str, str], str], ...]) -> tuple[list[str], list[Probe]] | None:
+        """The template rendered for stand-ins of ``page``, if filling it in gives each of
+        ``pages`` (their parts, their full render) exactly."""
+        template = self.env.get_template(own)
+        probes: list[Probe] = []
+        spicy_probes: list[Probe] = []
+        plain = template.render({**variables, "page": _StandIn(page, SLOT, probes), MARKED: True})
+        spicy = template.render({**variables, "page": _StandIn(page, SPICY, spicy_probes), MARKED: True})
+        for part in SPICED:
+            spicy = spicy.replace(SPICY.format(part), SLOT.format(part))
+        if spicy != plain or any(question == "method" for _, question, _, _ in probes + spicy_probes):
+            return None
+        skeleton = SLOTS.split(plain)
+        if any(_join(skeleton, parts) != html for parts, html in pages):
+            return None
+        return skeleton, probes
 
     def _full(self, variables: dict[str, Any], own: str) -> str:
         self.full += 1
