@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import zlib
 from collections import Counter
 from collections.abc import Iterator
@@ -42,6 +43,10 @@ from graph.vocabulary import VocabularyError
 
 log = get_plugin_logger(__name__)
 STATS_MARKER = "<!-- kgsite:stats -->"
+PARKED_TEXT_MAX = 32_000_000
+"""Bytes of our pages' HTML held as text between reading and writing them (at 1,000 notes
+about 25 MB: compressing and expanding them took 0.15 s of the build, on one core); the
+pages past it wait compressed (10,000 notes: several hundred MB as text)."""
 SEGMENTS_MEMO_MAX = 20_000_000
 """Largest search index (bytes) whose cut texts are kept between builds."""
 
@@ -70,7 +75,8 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         self.site: GeneratedSite | None = None
         self.stats = ""  # the figures table for pages that ask for it
         self.stats_pages: set[str] = set()  # the pages that ask for it
-        self.parked: dict[str, bytes] = {}  # our pages' HTML between reading and writing them
+        self.parked: dict[str, bytes | str] = {}  # our pages' HTML between reading and writing them
+        self.parked_bytes = 0  # of the pages parked as text
         self.ours: set[str] = set()  # pages whose HTML we rendered (not the theme's Markdown pages)
         self.notes_prefix = "notes/"
         self.notes_dir = Path()
@@ -310,6 +316,7 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
             self.rendered = {p: r for p, r in self.rendered.items() if p in self.built.site.pages}
         self.site, self.stats = self.built.site, stats_markdown(self.built.result.graph)
         self.ours, self.parked, self.stats_pages = set(), {}, set()
+        self.parked_bytes = 0
         if not self.serving:
             # from here on MkDocs needs the pages only: the graph, the parsed notes and
             # their texts (most of the memory at 10,000 notes) make room for it
@@ -385,7 +392,7 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
     def on_page_context(self, context: Any, /, *, page: Page, config: MkDocsConfig, nav: Any) -> Any:
         parked = self.parked.pop(page.file.src_uri, None)
         if parked is not None:
-            page.content = zlib.decompress(parked).decode("utf-8")
+            page.content = parked if isinstance(parked, str) else zlib.decompress(parked).decode("utf-8")
         if self.themed is not None and page.file.src_uri in self.themed.hits:
             return self.themed.context(context, page)
         if self.skeletons is not None and page.file.src_uri in self.skeletons.own:
@@ -409,9 +416,14 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
             self.content_memo[page.file.src_uri] = (html, out)
         elif page.file.src_uri in self.ours:
             # MkDocs reads every page before it writes the first: until this one is
-            # written (on_page_context), its HTML waits compressed (at 10,000 notes, as
-            # text, hundreds of MB)
-            self.parked[page.file.src_uri] = zlib.compress(out.encode("utf-8"), 1)
+            # written (on_page_context), its HTML waits, compressed once the text held
+            # reaches PARKED_TEXT_MAX
+            size = sys.getsizeof(out)
+            if self.parked_bytes + size <= PARKED_TEXT_MAX:
+                self.parked[page.file.src_uri] = out
+                self.parked_bytes += size
+            else:
+                self.parked[page.file.src_uri] = zlib.compress(out.encode("utf-8"), 1)
             return ""
         return out
 

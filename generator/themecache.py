@@ -120,7 +120,7 @@ class ThemeCache:
 
     @staticmethod
     def start(cache: PageCache, config: Any, nav: Any, env: jinja2.Environment, pages: Iterable[Any],
-              contents: Mapping[str, bytes]) -> ThemeCache:
+              contents: Mapping[str, bytes | str]) -> ThemeCache:
         """Name each of ``pages`` (MkDocs pages of ours, read and rendered, not yet wrapped)
         and switch those the previous site holds to the printing template. ``contents``: a
         page's HTML where ``page.content`` no longer holds it (compressed, see the plugin)."""
@@ -131,7 +131,7 @@ class ThemeCache:
         for page in pages:
             uri = page.file.src_uri
             held = contents.get(uri)
-            body = held if held is not None else (page.content or "").encode("utf-8")
+            body = held if isinstance(held, bytes) else (held if held is not None else page.content or "").encode()
             key = digest((themed.site, uri, page.file.dest_uri, page.url, str(page.title), page.meta,
                           _toc(page.toc), _hash(body)))
             themed.keys[uri] = key
