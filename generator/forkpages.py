@@ -58,11 +58,17 @@ def printed(context: Any, page: Any, own: str, html: str | None) -> Any:
     return context
 
 
+def installed(env: jinja2.Environment, name: str) -> bool:
+    """Whether templates of ours holding ``name`` are already in front of the theme's."""
+    loader = env.loader
+    return isinstance(loader, jinja2.ChoiceLoader) and any(
+        isinstance(one, jinja2.DictLoader) and name in one.mapping for one in loader.loaders)
+
+
 def install_template(env: jinja2.Environment) -> None:
     """Make :data:`TEMPLATE` available to the theme's environment (once)."""
     loader = env.loader
-    if isinstance(loader, jinja2.ChoiceLoader) and any(
-            isinstance(one, jinja2.DictLoader) and TEMPLATE in one.mapping for one in loader.loaders):
+    if installed(env, TEMPLATE):
         return
     env.loader = jinja2.ChoiceLoader([jinja2.DictLoader({TEMPLATE: SOURCE}), loader or jinja2.DictLoader({})])
 

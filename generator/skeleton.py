@@ -12,14 +12,22 @@ How:
 * a page is rendered in full the first time its *shape* is met: its template, its
   folder (relative links), which of those parts it has (a table of contents, an ``<h1>``
   of its own, a title, tags...) and any other front matter, by value;
-* at the second page of a shape, the template is rendered once more for a stand-in page
-  whose parts are markers (:data:`SLOT`), and the table of contents and tags partials
-  print a marker instead of rendering. Filling that skeleton with each of the two pages'
-  own parts must give exactly their full renders, or the shape is rendered in full from
-  then on: a template that reads anything else of a page (a theme override printing its
-  address, a filter on its title) is caught here, not guessed at;
-* every further page of the shape is the skeleton filled in: its own table of contents
-  and tags rendered by the theme's own partials, its HTML and title put in place.
+* at the second page of a shape, the template is rendered for a stand-in page whose
+  parts are markers (:data:`SLOT`), with the table of contents and tags partials
+  printing a marker instead of rendering. It is used only if all of this holds, else
+  the shape is rendered in full from then on:
+
+  - filling it with each of the two pages' own parts gives exactly their full renders
+    (a template printing anything else of a page, its address say, fails here);
+  - a second render with other markers (:data:`SPICY`: tags, an entity, two spaces)
+    differs only by the markers (a part printed through a filter, escaped or stripped
+    or quoted, fails here);
+  - the template called no string method on a part (it computed with it);
+* what the template asked of a part (``"<h1" in page.content``, whether the title is
+  empty, its length, an equality) was answered from the real part and recorded: every
+  further page of the shape that gives the same answers is the skeleton filled in (its
+  own table of contents and tags rendered by the theme's own partials, its HTML and
+  title put in place); one that does not is rendered in full.
 
 Every plugin's ``on_page_context`` and ``on_post_page`` hook still runs for every page,
 and MkDocs writes it as usual. Only pages of ours outside the navigation take part (a
@@ -39,6 +47,8 @@ from typing import Any, cast
 import jinja2
 from markupsafe import Markup
 from mkdocs.utils import normalize_url
+
+from generator.forkpages import installed
 
 TEMPLATE = "kgsite-skeleton-page.html"
 """What a page taking part renders: the skeleton filled in, or its own template in full."""
@@ -83,11 +93,9 @@ def _sources() -> dict[str, str]:
 
 def install(env: jinja2.Environment) -> None:
     """Our templates in front of the theme's, which stay reachable under :data:`THEME`."""
-    loader = env.loader
-    if isinstance(loader, jinja2.ChoiceLoader) and any(
-            isinstance(one, jinja2.DictLoader) and TEMPLATE in one.mapping for one in loader.loaders):
+    if installed(env, TEMPLATE):
         return
-    theme = loader or jinja2.DictLoader({})
+    theme = env.loader or jinja2.DictLoader({})
     env.loader = jinja2.ChoiceLoader([jinja2.DictLoader(_sources()),
                                       jinja2.PrefixLoader({THEME: theme}), theme])
 
