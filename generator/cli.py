@@ -14,6 +14,7 @@ it was. The notes folder is only ever read.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import filecmp
 import json
 import logging
@@ -306,5 +307,19 @@ def main(argv: list[str] | None = None) -> int:
                 os.environ[name] = value
 
 
+def run() -> None:
+    """The ``kgsite`` command: :func:`main`, then the process ends without tearing down its
+    heap. Freeing every object of a build one by one (the graph, the pages, the parse
+    cache) took the interpreter 0.4 s after a 1,000-note build had finished, and seconds at
+    10,000; the operating system takes the memory back at once. Everything is written and
+    closed by then: output is flushed here, and every child process was joined."""
+    code = main()
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

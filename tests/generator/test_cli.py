@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from generator.cli import UsageError, check_site_dir, main, publish
+from tests.conftest import ROOT
 
 MINI = Path(__file__).resolve().parents[1] / "fixtures" / "mini"
 
@@ -65,3 +68,19 @@ def test_a_command_run_from_python_leaves_the_environment_as_it_was(tmp_path: Pa
         monkeypatch.delenv(name, raising=False)
     assert main(["build", "--notes", str(MINI), "--site-dir", str(tmp_path / "site"), "--quiet"]) == 0
     assert not [name for name in names if name in os.environ]
+
+
+def test_the_command_says_everything_before_it_ends(examples_dir: Path, tmp_path: Path) -> None:
+    """``kgsite`` ends its process without tearing down the heap (generator.cli.run): what
+    it printed, to a pipe with Python's buffering on, still arrives, and so does its exit
+    status, for a build and for a mistake."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONUNBUFFERED", "KGSITE_CACHE_DIR")}
+    done = subprocess.run([sys.executable, "-m", "generator.cli", "build", "--notes", str(examples_dir),
+                           "--site-dir", str(tmp_path / "site")], capture_output=True, text=True, env=env,
+                          cwd=ROOT, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.rstrip().endswith("0 removed)") and "site written to" in done.stdout
+    assert (tmp_path / "site" / "index.html").is_file()
+    missing = subprocess.run([sys.executable, "-m", "generator.cli", "build", "--notes", str(tmp_path / "nowhere")],
+                             capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
+    assert missing.returncode == 2 and "kgsite:" in missing.stderr
