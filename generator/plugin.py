@@ -7,6 +7,7 @@ Diagnostics become MkDocs warnings, which ``--strict`` turns into a failed build
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -183,6 +184,7 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         return env
 
     def on_build_error(self, *, error: Exception) -> None:
+        gc.unfreeze()
         self._stop_forked()
         self.skeletons = None
         if self.map_site is not None and self.map_site.pending_map is not None:
@@ -205,6 +207,7 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
     @event_priority(-100)  # after the search plugin wrote its index
     def _post_build(self, *, config: MkDocsConfig) -> None:
         """Japanese-aware search index: see :mod:`generator.search`."""
+        gc.unfreeze()  # (the process may build again: what this build held is collectable again)
         self._stop_forked()
         if self.skeletons is not None:
             log.info(f"kgsite: {self.skeletons.filled} generated pages filled into the theme rendered once "
@@ -269,9 +272,12 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         try:
             self.built = build_site(self.notes_dir, vocab, options, exclude=self.build_args[1],
                                     cache_dir=self._cache_dir(config), keep_layout=self.serving,
-                                    defer_map=not self.serving)
+                                    defer_map=not self.serving, hold=not self.serving)
         except (FileNotFoundError, VocabularyError) as exc:
             raise PluginError(str(exc)) from exc
+        if not self.serving:
+            # the pages drawn live to the end of the build too (see build_site's ``hold``)
+            gc.freeze()
         for d in self.built.result.diagnostics:
             if d.level == "info":
                 log.info(d.format())

@@ -84,3 +84,15 @@ def test_the_command_says_everything_before_it_ends(examples_dir: Path, tmp_path
     missing = subprocess.run([sys.executable, "-m", "generator.cli", "build", "--notes", str(tmp_path / "nowhere")],
                              capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
     assert missing.returncode == 2 and "kgsite:" in missing.stderr
+
+
+def test_a_build_run_from_python_leaves_the_garbage_collector_as_it_was(examples_dir: Path, tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plain build keeps its graph out of the collector's passes while it runs; the
+    process it ran in (a notebook, a test) gets every object back under collection."""
+    import gc
+
+    monkeypatch.setenv("KGSITE_CACHE_DIR", str(tmp_path / "cache"))
+    assert gc.get_freeze_count() == 0
+    assert main(["build", "--notes", str(examples_dir), "--site-dir", str(tmp_path / "site"), "--quiet"]) == 0
+    assert gc.get_freeze_count() == 0
