@@ -94,11 +94,20 @@ HANDLER = re.compile(r"""\s+on[a-z]+\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)""", re.I)
 JS_URL = re.compile(r"""(\s(?:href|src|action|formaction|xlink:href)\s*=\s*["']?)\s*javascript:""", re.I)
 
 
+# What every match of HANDLER, and of JS_URL, contains. Case-insensitive matching gives
+# "o", "n", "p" and "t" no other variant than their capitals (unlike "s" or "k"), so these
+# case-sensitive searches miss no page the patterns would change; they skip, cheaply, the
+# scans of every page that cannot match (a tenth of a second at 1,000 notes, on one core).
+MAY_HANDLE = re.compile(r"\s[oO][nN]")
+MAY_JS_URL = re.compile(r"[pP][tT]:")
+
+
 def defuse_html(page_html: str) -> str:
     """A note's own HTML stays (``<details>``, ``<br>``, ``<kbd>``), but nothing in it runs:
     scripts, frames, event handlers and ``javascript:`` links are dropped. A note copied
     from the web must not be able to act in the reader's browser."""
     page_html = SCRIPT.sub("", page_html)
     page_html = ACTIVE_TAG.sub("", page_html)
-    page_html = HANDLER.sub("", page_html)
-    return JS_URL.sub(r"\1#", page_html)
+    if MAY_HANDLE.search(page_html):
+        page_html = HANDLER.sub("", page_html)
+    return JS_URL.sub(r"\1#", page_html) if MAY_JS_URL.search(page_html) else page_html

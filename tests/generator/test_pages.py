@@ -237,3 +237,16 @@ def test_relation_labels_are_words_of_the_cue_file() -> None:
 
     given = yaml.safe_load((builtin_dir() / "cues.yml").read_text(encoding="utf-8"))["relation_labels"]
     assert {(rel, side): given[rel][side] for rel in RELATION_ORDER for side in ("out", "in")} == relation_labels()
+
+
+@pytest.mark.parametrize(("note_html", "defused"), [
+    ('<img src="a.png" onerror="alert(1)">', '<img src="a.png">'),
+    ("<b\tONCLICK=go()>x</b>", "<b>x</b>"),
+    ("<i\u3000onmouseover='y'>z</i>", "<i>z</i>"),
+    ('<a href="JaVaScRiPt:alert(1)">x</a>', '<a href="#alert(1)">x</a>'),
+    ("ページ on=1 と button", "ページ on=1 と button"),  # no handler, nothing to drop
+])
+def test_a_notes_html_cannot_act(note_html: str, defused: str) -> None:
+    from generator.render import defuse_html
+
+    assert defuse_html(note_html) == defused
