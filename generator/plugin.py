@@ -275,7 +275,7 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
                                     defer_map=not self.serving, hold=not self.serving)
         except (FileNotFoundError, VocabularyError) as exc:
             raise PluginError(str(exc)) from exc
-        if not self.serving:
+        if not self.serving and gc.get_freeze_count():
             # the pages drawn live to the end of the build too (see build_site's ``hold``)
             gc.freeze()
         for d in self.built.result.diagnostics:
