@@ -184,13 +184,14 @@ def build_site(notes_dir: Path, vocabulary: tuple[str, ...] = (), options: SiteO
     the next build; a plain build always starts from
     the seeded layout, so the same notes give the same map. ``defer_map``: see
     :func:`generator.site.generate` (then call ``site.finish_map()`` for the map's data).
-    ``hold``: the graph lives as long as the build (a plain build): it is kept out of the
+    ``hold``: the graph and the pages live as long as the build (a plain build): they are kept out of the
     garbage collector's passes (``gc.freeze``; the caller calls ``gc.unfreeze``), which
-    walked all of it (0.13 s at 1,000 notes) each time they ran while pages were drawn.
+    walked all of them (0.13 s at 1,000 notes) each time they ran while pages were drawn.
     Only while the process is small next to the memory budget (see :data:`FREEZE_SHARE`).
     """
     result, texts, reparsed = build_result(notes_dir, vocabulary, exclude, cache_dir, remember_relations=keep_layout)
-    if hold and within_budget(1, FREEZE_SHARE):
+    frozen = hold and within_budget(1, FREEZE_SHARE)
+    if frozen:
         gc.freeze()
     key = str(notes_dir.resolve())
     opts = options or SiteOptions()
@@ -200,6 +201,8 @@ def build_site(notes_dir: Path, vocabulary: tuple[str, ...] = (), options: SiteO
     files = _vault_files(notes_dir, exclude)
     site = generate(result, texts, opts, last_positions(notes_dir) if keep_layout else None,
                     files, remember=keep_layout, page_cache=pages, defer_map=defer_map)
+    if frozen:
+        gc.freeze()  # the pages drawn live to the end of the build too
     if keep_layout:
         _POSITIONS[key] = site.positions
     snap = Snapshot.of(result.graph, [d.format() for d in result.diagnostics])

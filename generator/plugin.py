@@ -171,13 +171,12 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
             # the pages as MkDocs is about to build them, in its order
             doc_files = files.documentation_pages(inclusion=InclusionLevel.is_included)
             wrap = self.ours
+            ours = [f.page for f in doc_files if f.page is not None and f.src_uri in self.ours]
             if self.page_cache is not None:
-                ours = [f.page for f in doc_files if f.page is not None and f.src_uri in self.ours]
                 self.themed = ThemeCache.start(self.page_cache, config, self.nav, env, ours, self.parked)
                 wrap = self.ours - set(self.themed.hits)
             if self.config.fast_theme:
-                self.skeletons = Skeletons.start(
-                    [f.page for f in doc_files if f.page is not None and f.src_uri in wrap], env)
+                self.skeletons = Skeletons.start([p for p in ours if p.file.src_uri in wrap], env)
                 if self.skeletons is not None:
                     wrap = wrap - self.skeletons.taken
             self.forked = ForkedPages.start(doc_files, wrap, self.nav, env, config)
@@ -188,7 +187,7 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         self._stop_forked()
         self.skeletons = None
         if self.map_site is not None and self.map_site.pending_map is not None:
-            self.map_site.finish_map()  # (the child ends; nothing is written)
+            self.map_site.pending_map.cancel()  # (nothing will be written)
         self.map_site = None
         self.themed = None  # (the record of the last build that succeeded stays)
 
@@ -275,9 +274,6 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
                                     defer_map=not self.serving, hold=not self.serving)
         except (FileNotFoundError, VocabularyError) as exc:
             raise PluginError(str(exc)) from exc
-        if not self.serving and gc.get_freeze_count():
-            # the pages drawn live to the end of the build too (see build_site's ``hold``)
-            gc.freeze()
         for d in self.built.result.diagnostics:
             if d.level == "info":
                 log.info(d.format())

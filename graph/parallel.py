@@ -166,6 +166,13 @@ class Background(Generic[R]):
         except (EOFError, OSError):
             return True
 
+    def cancel(self) -> None:
+        """The result is not wanted (a failed build): the child is stopped, not waited for."""
+        if self.proc.is_alive():
+            self.proc.kill()
+        self.proc.join()
+        self.reader.close()
+
     def __call__(self) -> R:
         try:
             return cast(R, self.reader.recv())
