@@ -29,7 +29,9 @@ from mkdocs.utils import write_file
 
 from generator import early, incremental, indexing
 from generator.forkpages import ForkedPages
+from generator.indexer import Indexer
 from generator.pagecache import PageCache
+from generator.pagewriter import PageWriter
 from generator.paths import Layout
 from generator.pipeline import Built, build_site, forget_parsed
 from generator.prerender import Prerendered, Rendered, install, install_meta
@@ -98,6 +100,9 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         self.forked: ForkedPages | None = None  # our pages the theme renders in a forked worker
         self.themed: ThemeCache | None = None  # our pages as the theme wrapped them in earlier builds
         self.skeletons: Skeletons | None = None  # our pages filled into the theme rendered once per kind
+        self.writer: PageWriter | None = None  # the page files, written by a forked child
+        self.indexer: Indexer | None = None  # our pages' search sections, found by a forked child
+        self.encoded: tuple[str, bytes] | None = None  # the last page's output, as MkDocs writes it
         self.build_args: tuple[tuple[str, ...], tuple[Path, ...]] = ((), ())  # vocabulary files, excluded folders
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -143,13 +148,27 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
                     plugin.search_index_prev = None
 
     def _indexed(self, page: str) -> indexing.Indexed | None:
-        """A generated page's search sections, found as it was drawn (taken once)."""
+        """A generated page's search sections, found ahead (taken once)."""
+        if self.indexer is not None and page in self.indexer:
+            return self.indexer.take(page)
         return self.site.indexed.pop(page, None) if self.site is not None else None
 
     @event_priority(-100)  # the final navigation
     def on_nav(self, nav: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
         self.nav = nav
+        site = self.site
+        if not self.serving and site is not None and indexing.uses_material_search(config):
+            # our pages' search sections, found by a child while MkDocs reads and wraps pages
+            drawn = site.prerendered
+            order = [f.src_uri for f in files.documentation_pages(inclusion=InclusionLevel.is_included)
+                     if f.src_uri in drawn and f.src_uri not in site.indexed]
+            self.indexer = Indexer.start(order, lambda uri: drawn[uri].html if uri in drawn else None)
         return nav
+
+    def _stop_indexer(self) -> None:
+        if self.indexer is not None:
+            self.indexer.close()
+        self.indexer = None
 
     @event_priority(-100)  # after every plugin prepared the environment (the tags' listings)
     def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
@@ -180,11 +199,16 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
                 if self.skeletons is not None:
                     wrap = wrap - self.skeletons.taken
             self.forked = ForkedPages.start(doc_files, wrap, self.nav, env, config)
+            self.writer = PageWriter.start(len(doc_files))
         return env
 
     def on_build_error(self, *, error: Exception) -> None:
         gc.unfreeze()
         self._stop_forked()
+        self._stop_indexer()
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
         self.skeletons = None
         if self.map_site is not None and self.map_site.pending_map is not None:
             self.map_site.pending_map.cancel()  # (nothing will be written)
@@ -198,7 +222,14 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
 
     @event_priority(100)  # before any other plugin reads the site
     def _write_map(self, *, config: MkDocsConfig) -> None:
-        """The map's data, when its layout was not done as MkDocs copied the other files."""
+        """Every page file in place (the writer's child done), then the map's data, when its
+        layout was not done as MkDocs copied the other files."""
+        if self.writer is not None:
+            writer, self.writer = self.writer, None
+            try:
+                writer.finish()
+            except OSError as e:
+                raise PluginError(str(e)) from e
         if self.map_file is not None and self.map_site is not None:
             write_file(self.map_site.finish_map(), self.map_file.abs_dest_path)
             self.map_site = None
@@ -208,6 +239,7 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         """Japanese-aware search index: see :mod:`generator.search`."""
         gc.unfreeze()  # (the process may build again: what this build held is collectable again)
         self._stop_forked()
+        self._stop_indexer()
         if self.skeletons is not None:
             log.info(f"kgsite: {self.skeletons.filled} generated pages filled into the theme rendered once "
                      f"per kind of page, {self.skeletons.full} rendered in full")
@@ -263,8 +295,8 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         layout = Layout(self.config.prefix, notes_dir=notes_rel or "notes")
         self.notes_prefix = (notes_rel or "notes").rstrip("/") + "/"
         vocab = tuple(str(self._base(config) / v) for v in self.config.vocabulary)
+        # (the search sections of our pages are found as MkDocs reads them: generator.indexer)
         options = SiteOptions(layout=layout, use_directory_urls=config.use_directory_urls,
-                              index_sections=not self.serving and indexing.uses_material_search(config),
                               templates=str(self._base(config) / self.config.templates) if self.config.templates
                               else "", map=self.config.map)
         self.build_args = (vocab, (Path(config.site_dir).resolve(),))
@@ -385,10 +417,28 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         if self.forked is not None:
             self.forked.written(page)
         if self.themed is not None:
-            self.themed.written(page, output)
+            self.themed.written(page, output, self._encoded)
         return output
 
-    on_post_page = CombinedEvent(_keep_themed, _drop_written)
+    def _encoded(self, output: str) -> bytes:
+        """``output`` as MkDocs writes it (encoded once for the record and the writer)."""
+        if self.encoded is None or self.encoded[0] is not output:
+            self.encoded = (output, output.encode("utf-8", errors="xmlcharrefreplace"))
+        return self.encoded[1]
+
+    @event_priority(-1000)  # after every other plugin's changes, even one's said to be last
+    def _hand_to_writer(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
+        """The page's file goes to the writer's child (:mod:`generator.pagewriter`); MkDocs
+        writes nothing for an empty page."""
+        if self.writer is None or not output.strip():
+            self.encoded = None
+            return output
+        data = self._encoded(output)
+        self.encoded = None
+        self.writer.write(page, data)
+        return ""
+
+    on_post_page = CombinedEvent(_keep_themed, _drop_written, _hand_to_writer)
 
     @event_priority(100)  # before the search plugin indexes the page
     def on_page_context(self, context: Any, /, *, page: Page, config: MkDocsConfig, nav: Any) -> Any:

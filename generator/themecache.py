@@ -28,7 +28,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -164,14 +164,16 @@ class ThemeCache:
         if page.file.src_uri in self.keys:
             self.themed[page.file.src_uri] = output
 
-    def written(self, page: Any, output: str) -> None:
-        """``output`` is what is written for ``page``: recorded, if the theme's output it is."""
+    def written(self, page: Any, output: str, encoded: Callable[[str], bytes] | None = None) -> None:
+        """``output`` is what is written for ``page``: recorded, if the theme's output it is.
+        ``encoded``: gives the bytes MkDocs writes (encoded once per page by the caller)."""
         uri = page.file.src_uri
         if uri in self.reused and self.themed.get(uri) is output:
             self.themed.pop(uri)
             self.record[uri] = self.before[uri]
         elif self.themed.pop(uri, None) is output:
-            data = output.encode("utf-8", errors="xmlcharrefreplace")  # as MkDocs writes it
+            data = (encoded(output) if encoded is not None  # as MkDocs writes it
+                    else output.encode("utf-8", errors="xmlcharrefreplace"))
             self.record[uri] = (self.keys[uri], page.file.dest_uri, _hash(data))
 
     def finish(self) -> None:

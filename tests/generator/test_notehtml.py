@@ -158,3 +158,26 @@ def test_index_tables_link_to_pages_that_exist(seeds_site: Path, index: str) -> 
         target = (page.parent / unquote(html.unescape(href))).resolve()
         assert (target / "index.html").is_file() or target.is_file(), href
     assert "<table>" in body and "<th" in body
+
+
+@pytest.mark.parametrize("html_text", [
+    '<h2 id="a">A</h2><p id="L3">x</p>',
+    '<div data-id="no" id="yes"></div>',  # after a word character: not an id of its own
+    'xid="a id="b"',  # a rejected match hides the next one from a plain scan, not from the pattern's
+    '<p id="">empty</p><p id="ok">',
+    'id="at-start" é_id="after-letter" 日id="after-kanji" 。id="after-punct"',
+])
+def test_anchor_ids_are_what_the_pattern_finds(html_text: str) -> None:
+    from generator.prerender import ANCHOR_ID, anchor_ids
+
+    assert anchor_ids(html_text) == ANCHOR_ID.findall(html_text)
+
+
+def test_anchor_ids_of_real_pages_are_what_the_pattern_finds(seeds_site: Path) -> None:
+    from generator.prerender import ANCHOR_ID, anchor_ids
+
+    pages = sorted(seeds_site.rglob("*.html"))
+    assert len(pages) > 100
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert anchor_ids(text) == ANCHOR_ID.findall(text), page
