@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,7 @@ import mkdocs.commands.build
 import pytest
 
 from generator import forkpages, skeleton
-from generator.cli import main
+from tests.generator.sitetree import built_tree
 
 pytestmark = pytest.mark.slow
 
@@ -21,18 +20,6 @@ def no_skeletons(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every page of the seeds has a skeleton to fill (generator.skeleton), so none would
     be left for the worker: these tests are about the worker, as with ``fast_theme: false``."""
     monkeypatch.setattr(skeleton.Skeletons, "start", staticmethod(lambda *args, **kwargs: None))
-
-
-def _tree(root: Path) -> dict[str, str]:
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
-
-
-def _build(notes: Path, out: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """``kgsite build`` in this process (so a failure can be planted in the worker)."""
-    monkeypatch.setenv("KGSITE_CACHE_DIR", str(out.parent / f"{out.name}-cache"))
-    assert main(["build", "--notes", str(notes), "--site-dir", str(out), "--quiet"]) == 0
-    return _tree(out)
 
 
 @pytest.fixture()
@@ -57,13 +44,13 @@ def one_core_site(seeds_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     """The seeds built with no worker at all: a memory budget of 1 MB forbids every fork."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("KGSITE_MEMORY_BUDGET_MB", "1")
-        return _build(seeds_dir, tmp_path_factory.mktemp("one-core") / "site", mp)
+        return built_tree(seeds_dir, tmp_path_factory.mktemp("one-core") / "site", mp)
 
 
 def test_pages_rendered_by_the_worker_are_the_pages_one_process_writes(
         seeds_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, one_core_site: dict[str, str],
         served_by_child: list[bool]) -> None:
-    both = _build(seeds_dir, tmp_path / "site", monkeypatch)
+    both = built_tree(seeds_dir, tmp_path / "site", monkeypatch)
     assert both == one_core_site
     # the worker really took a share, and this process kept one
     pages = sum(1 for k in both if k.endswith(".html"))
@@ -85,7 +72,7 @@ def test_a_worker_that_fails_changes_nothing(seeds_dir: Path, tmp_path: Path, mo
         return original(*args, **kwargs)
 
     monkeypatch.setattr(mkdocs.commands.build, "get_context", get_context)
-    assert _build(seeds_dir, tmp_path / "site", monkeypatch) == one_core_site
+    assert built_tree(seeds_dir, tmp_path / "site", monkeypatch) == one_core_site
     # the twenty pages it finished were used, the rest rendered here
     assert served_by_child.count(True) == 20
     assert served_by_child.count(False) > 0

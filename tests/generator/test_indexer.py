@@ -3,7 +3,6 @@ pages: the same search index, whichever process found each page's sections."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections import Counter
@@ -13,20 +12,9 @@ from typing import Any
 import pytest
 
 from generator import indexer, indexing
-from generator.cli import main
+from tests.generator.sitetree import built_tree
 
 pytestmark = pytest.mark.slow
-
-
-def _tree(root: Path) -> dict[str, str]:
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
-
-
-def _build(notes: Path, site: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    monkeypatch.setenv("KGSITE_CACHE_DIR", str(site.parent / f"{site.name}-cache"))
-    assert main(["build", "--notes", str(notes), "--site-dir", str(site), "--quiet"]) == 0
-    return _tree(site)
 
 
 @pytest.fixture()
@@ -49,13 +37,13 @@ def alone(seeds_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str
     """The seeds built with every page's sections found in this process."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(indexer.Indexer, "start", staticmethod(lambda order, html: None))
-        return _build(seeds_dir, tmp_path_factory.mktemp("alone") / "site", mp)
+        return built_tree(seeds_dir, tmp_path_factory.mktemp("alone") / "site", mp)
 
 
 def test_the_childs_sections_give_the_same_search_index(seeds_dir: Path, tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch,
                                                         alone: dict[str, str], taken: Counter[str]) -> None:
-    site = _build(seeds_dir, tmp_path / "site", monkeypatch)
+    site = built_tree(seeds_dir, tmp_path / "site", monkeypatch)
     assert site == alone
     # most of our pages' sections came from the child (the seeds: over four hundred pages)
     assert taken["child"] > indexer.THRESHOLD
@@ -79,7 +67,7 @@ def test_a_child_that_fails_leaves_its_pages_to_this_process(seeds_dir: Path, tm
         return original(html)
 
     monkeypatch.setattr(indexer, "index_sections", index_sections)
-    assert _build(seeds_dir, tmp_path / "site", monkeypatch) == alone
+    assert built_tree(seeds_dir, tmp_path / "site", monkeypatch) == alone
     assert taken["child"] == 25
     assert taken["here"] > indexer.THRESHOLD
 

@@ -4,7 +4,6 @@ a file that cannot be written still fails the build, naming it."""
 from __future__ import annotations
 
 import errno
-import hashlib
 import logging
 import os
 from collections.abc import Iterator
@@ -14,14 +13,9 @@ import mkdocs.utils
 import pytest
 
 from generator import pagewriter
-from generator.cli import main
+from tests.generator.sitetree import build_here, tree
 
 pytestmark = pytest.mark.slow
-
-
-def _tree(root: Path) -> dict[str, str]:
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture()
@@ -52,15 +46,10 @@ def mkdocs_log() -> Iterator[list[str]]:
         logger.removeHandler(handler)
 
 
-def _build(notes: Path, site: Path, monkeypatch: pytest.MonkeyPatch, *extra: str) -> int:
-    monkeypatch.setenv("KGSITE_CACHE_DIR", str(site.parent / f"{site.name}-cache"))
-    return main(["build", "--notes", str(notes), "--site-dir", str(site), *extra])
-
-
 def test_the_child_writes_every_page_as_mkdocs_would(seeds_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                      sent: list[str], mkdocs_log: list[str]) -> None:
-    assert _build(seeds_dir, tmp_path / "site", monkeypatch) == 0
-    written = _tree(tmp_path / "site")
+    assert build_here(seeds_dir, tmp_path / "site", monkeypatch) == 0
+    written = tree(tmp_path / "site")
     pages = [k for k in written if k.endswith(".html")]
     # every page went through the child (the seeds have more pages than the threshold)
     assert len(sent) == len(set(sent)) > pagewriter.THRESHOLD
@@ -70,17 +59,17 @@ def test_the_child_writes_every_page_as_mkdocs_would(seeds_dir: Path, tmp_path: 
     with monkeypatch.context() as mp:
         mp.setattr(pagewriter.PageWriter, "start", staticmethod(lambda pages: None))
         before = len(sent)
-        assert _build(seeds_dir, tmp_path / "alone", mp) == 0
+        assert build_here(seeds_dir, tmp_path / "alone", mp) == 0
         assert len(sent) == before
-    assert written == _tree(tmp_path / "alone")
+    assert written == tree(tmp_path / "alone")
 
 
 def test_a_page_that_cannot_be_written_fails_the_build_naming_it(
         seeds_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sent: list[str],
         capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> None:
     site = tmp_path / "site"
-    assert _build(seeds_dir, site, monkeypatch, "--quiet") == 0
-    last = _tree(site)
+    assert build_here(seeds_dir, site, monkeypatch, "--quiet") == 0
+    last = tree(site)
     original = mkdocs.utils.write_file
     parent = os.getpid()
 
@@ -91,12 +80,12 @@ def test_a_page_that_cannot_be_written_fails_the_build_naming_it(
 
     monkeypatch.setattr(mkdocs.utils, "write_file", write_file)
     sent.clear()
-    assert _build(seeds_dir, site, monkeypatch, "--quiet") != 0
+    assert build_here(seeds_dir, site, monkeypatch, "--quiet") != 0
     err = capsys.readouterr().err + caplog.text
     assert "could not write" in err and "No space left on device" in err and "002_451cb2065954ab6b" in err
     assert sent  # (the pages were the child's to write)
     # the site being replaced is left as it was
-    assert _tree(site) == last
+    assert tree(site) == last
 
 
 def test_a_child_that_dies_fails_the_build_and_says_so(
@@ -114,7 +103,7 @@ def test_a_child_that_dies_fails_the_build_and_says_so(
         original(content, output_path)
 
     monkeypatch.setattr(mkdocs.utils, "write_file", write_file)
-    assert _build(seeds_dir, tmp_path / "site", monkeypatch, "--quiet") != 0
+    assert build_here(seeds_dir, tmp_path / "site", monkeypatch, "--quiet") != 0
     assert "the process writing the site's pages stopped" in capsys.readouterr().err + caplog.text
     assert not (tmp_path / "site").exists()
 
