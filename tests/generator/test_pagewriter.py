@@ -3,13 +3,10 @@ a file that cannot be written still fails the build, naming it."""
 
 from __future__ import annotations
 
-import errno
 import logging
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
-import mkdocs.utils
 import pytest
 
 from generator import pagewriter
@@ -70,15 +67,12 @@ def test_a_page_that_cannot_be_written_fails_the_build_naming_it(
     site = tmp_path / "site"
     assert build_here(seeds_dir, site, monkeypatch, "--quiet") == 0
     last = tree(site)
-    original = mkdocs.utils.write_file
-    parent = os.getpid()
-
-    def write_file(content: bytes, output_path: str) -> None:
-        if os.getpid() != parent and "/002_" in output_path.replace("\\", "/"):
-            raise OSError(errno.ENOSPC, "No space left on device")
-        original(content, output_path)
-
-    monkeypatch.setattr(mkdocs.utils, "write_file", write_file)
+    # the disk is full when the child writes one note's page
+    failing = pagewriter.WRITER.replace(
+        "        try:\n", "        try:\n            if '/002_' in path:\n"
+        "                raise OSError(28, 'No space left on device')\n", 1)
+    assert failing != pagewriter.WRITER
+    monkeypatch.setattr(pagewriter, "WRITER", failing)
     sent.clear()
     assert build_here(seeds_dir, site, monkeypatch, "--quiet") != 0
     err = capsys.readouterr().err + caplog.text
@@ -91,18 +85,11 @@ def test_a_page_that_cannot_be_written_fails_the_build_naming_it(
 def test_a_child_that_dies_fails_the_build_and_says_so(
         seeds_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sent: list[str],
         capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> None:
-    original = mkdocs.utils.write_file
-    parent = os.getpid()
-    count = [0]
-
-    def write_file(content: bytes, output_path: str) -> None:
-        if os.getpid() != parent:
-            count[0] += 1
-            if count[0] > 30:
-                os._exit(3)
-        original(content, output_path)
-
-    monkeypatch.setattr(mkdocs.utils, "write_file", write_file)
+    dying = pagewriter.WRITER.replace("            written += 1\n",
+                                      "            written += 1\n            if written > 30:\n"
+                                      "                os._exit(3)\n", 1)
+    assert dying != pagewriter.WRITER
+    monkeypatch.setattr(pagewriter, "WRITER", dying)
     assert build_here(seeds_dir, tmp_path / "site", monkeypatch, "--quiet") != 0
     assert "the process writing the site's pages stopped" in capsys.readouterr().err + caplog.text
     assert not (tmp_path / "site").exists()
