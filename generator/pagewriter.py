@@ -103,9 +103,12 @@ class PageWriter:
             self.pipe.write(len(path).to_bytes(4, "little") + len(data).to_bytes(8, "little") + path)
             self.pipe.write(data)
         except OSError as e:
-            raise OSError(f"the process writing the site's pages stopped after fewer than {self.sent} pages "
-                          f"({e!r}); build again") from e
+            raise self._stopped(e) from e
         self.sent += 1
+
+    def _stopped(self, cause: Exception) -> OSError:
+        return OSError(f"the process writing the site's pages stopped after fewer than {self.sent} pages "
+                       f"({cause!r}); build again")
 
     def finish(self) -> None:
         """Wait until every page sent is written; raise ``OSError`` naming the first file that
@@ -116,8 +119,7 @@ class PageWriter:
             out = self.child.stdout.read() if self.child.stdout is not None else b""
             written, failed = json.loads(out)
         except (OSError, ValueError) as e:
-            raise OSError(f"the process writing the site's pages stopped after fewer than {self.sent} "
-                          f"pages ({e!r}); build again") from e
+            raise self._stopped(e) from e
         finally:
             self.close()
         if failed is not None:

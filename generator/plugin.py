@@ -100,7 +100,7 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         self.forked: ForkedPages | None = None  # our pages the theme renders in a forked worker
         self.themed: ThemeCache | None = None  # our pages as the theme wrapped them in earlier builds
         self.skeletons: Skeletons | None = None  # our pages filled into the theme rendered once per kind
-        self.writer: PageWriter | None = None  # the page files, written by a forked child
+        self.writer: PageWriter | None = None  # the page files, written by a child process
         self.indexer: Indexer | None = None  # our pages' search sections, found by a forked child
         self.encoded: tuple[str, bytes] | None = None  # the last page's output, as MkDocs writes it
         self.build_args: tuple[tuple[str, ...], tuple[Path, ...]] = ((), ())  # vocabulary files, excluded folders
