@@ -65,7 +65,14 @@ def _mkdocs_args(args: argparse.Namespace) -> dict[str, object]:
 def _setup_logging(verbose: bool = True) -> None:
     """Show MkDocs' and the plugin's messages (diagnostics, the change report) on stderr."""
     logger = logging.getLogger("mkdocs")
-    if not any(getattr(h, "_kgsite", False) for h in logger.handlers):
+    ours = [h for h in logger.handlers if getattr(h, "_kgsite", False)]
+    if ours:
+        # a second run in one process (a Python caller, a test) writes to today's stderr,
+        # not to the stream that was stderr at the first run, which may be gone
+        for handler in ours:
+            if isinstance(handler, logging.StreamHandler):
+                handler.setStream(sys.stderr)
+    else:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
         handler._kgsite = True  # type: ignore[attr-defined]

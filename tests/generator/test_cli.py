@@ -96,3 +96,20 @@ def test_a_build_run_from_python_leaves_the_garbage_collector_as_it_was(examples
     assert gc.get_freeze_count() == 0
     assert main(["build", "--notes", str(examples_dir), "--site-dir", str(tmp_path / "site"), "--quiet"]) == 0
     assert gc.get_freeze_count() == 0
+
+
+def test_each_build_run_from_python_reports_to_the_stderr_of_its_own_time(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A caller that builds twice, with stderr redirected differently each time (a notebook
+    cell, a test's capture), reads each build's messages where stderr pointed then; the
+    first run's stream may be closed by the second."""
+    import io
+
+    monkeypatch.setenv("KGSITE_CACHE_DIR", str(tmp_path / "cache"))
+    heard = []
+    for run in ("one", "two"):
+        stream = io.StringIO()
+        monkeypatch.setattr(sys, "stderr", stream)
+        assert main(["build", "--notes", str(MINI), "--site-dir", str(tmp_path / run)]) == 0
+        heard.append(stream.getvalue())
+    assert all("Building documentation" in text for text in heard), heard
