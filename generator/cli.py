@@ -26,6 +26,7 @@ import traceback
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TextIO
 
 from generator.pipeline import build_result
 from generator.themecache import PREVIOUS_SITE
@@ -62,20 +63,29 @@ def _mkdocs_args(args: argparse.Namespace) -> dict[str, object]:
     return {"config_file": str(_config_path(args.config))}
 
 
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to ``sys.stderr`` as it is at each message (as :data:`logging.lastResort`
+    does): a caller that builds twice in one process (a notebook, a test's capture) may
+    have replaced, and closed, the stream that was stderr at the first build."""
+
+    def __init__(self) -> None:
+        logging.Handler.__init__(self)
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _: object) -> None:
+        """Kept for ``StreamHandler``'s own code; the stream is always today's stderr."""
+
+
 def _setup_logging(verbose: bool = True) -> None:
     """Show MkDocs' and the plugin's messages (diagnostics, the change report) on stderr."""
     logger = logging.getLogger("mkdocs")
-    ours = [h for h in logger.handlers if getattr(h, "_kgsite", False)]
-    if ours:
-        # a second run in one process (a Python caller, a test) writes to today's stderr,
-        # not to the stream that was stderr at the first run, which may be gone
-        for handler in ours:
-            if isinstance(handler, logging.StreamHandler):
-                handler.setStream(sys.stderr)
-    else:
-        handler = logging.StreamHandler(sys.stderr)
+    if not any(isinstance(h, _Stderr) for h in logger.handlers):
+        handler = _Stderr()
         handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
-        handler._kgsite = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
     logger.setLevel(logging.INFO if verbose else logging.WARNING)
     logger.propagate = False
