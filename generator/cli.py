@@ -28,10 +28,11 @@ from importlib import resources
 from pathlib import Path
 from typing import TextIO
 
-from generator.pipeline import build_result
-from generator.themecache import PREVIOUS_SITE
-from graph.export import to_json
+from graph import headstart
 from graph.vocabulary import VocabularyError
+
+# This module imports only what ``kgsite build`` needs before it starts parsing the notes
+# (graph.headstart); the pipeline, NetworkX and MkDocs are imported where they are used.
 
 #: Fixed build time for reproducible output (the gzip header of sitemap.xml.gz, the
 #: sitemap's dates), unless the user sets SOURCE_DATE_EPOCH themselves.
@@ -148,26 +149,35 @@ def publish(built: Path, site: Path) -> Published:
     return Published(written, unchanged, removed)
 
 
+def _site_dir(args: argparse.Namespace) -> Path:
+    if args.site_dir:
+        return Path(args.site_dir).resolve()
+    config_file = _config_path(args.config).resolve()
+    if config_file == default_config().resolve():
+        return Path("site").resolve()  # never inside the installed package
+    return (config_file.parent / "site").resolve()
+
+
+def _cache_dir(site: Path) -> Path:
+    return Path(USER_CACHE_DIR) if USER_CACHE_DIR else site.parent / ".kgsite-cache"
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, ConfigurationError, PluginError
 
+    from generator.themecache import PREVIOUS_SITE
+
     _setup_logging(not args.quiet)
     kwargs = _mkdocs_args(args)
-    config_file = Path(str(kwargs["config_file"]))
-    if args.site_dir:
-        site = Path(args.site_dir).resolve()
-    elif config_file.resolve() == default_config().resolve():
-        site = Path("site").resolve()  # never inside the installed package
-    else:
-        site = (config_file.resolve().parent / "site").resolve()
+    site = _site_dir(args)
     notes = Path(args.notes)
     if not notes.is_dir():
         raise FileNotFoundError(f"notes folder not found: {notes}. Point --notes at a folder of Markdown notes.")
     check_site_dir(site, notes)
     site.parent.mkdir(parents=True, exist_ok=True)
-    os.environ["KGSITE_CACHE_DIR"] = USER_CACHE_DIR or str(site.parent / ".kgsite-cache")
+    os.environ["KGSITE_CACHE_DIR"] = str(_cache_dir(site))
     # the site being replaced: its pages wrapped in the theme are reused where nothing they
     # show changed (generator/themecache.py)
     if site.is_dir():
@@ -231,6 +241,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from generator.pipeline import build_result
+    from graph.export import to_json
+
     result, _, _ = build_result(Path(args.notes), tuple(args.vocabulary))
     text = to_json(result.graph)
     if args.output in (None, "-"):
@@ -242,6 +255,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Everything the user may want to fix or veto, each with file:line."""
+    from generator.pipeline import build_result
+
     result, _, _ = build_result(Path(args.notes), tuple(args.vocabulary))
     g = result.graph
     diags = result.diagnostics
@@ -311,11 +326,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     saved = {name: os.environ.get(name) for name in SET_FOR_MKDOCS}
     try:
+        if args.command == "build":
+            # the notes are parsed on the second core while MkDocs and the theme load
+            headstart.begin(Path(args.notes), _cache_dir(_site_dir(args)))
         return int(args.func(args))
     except (FileNotFoundError, VocabularyError, UsageError) as exc:
         print(f"kgsite: {exc}", file=sys.stderr)
         return 2
     finally:
+        headstart.cancel()  # a build that failed before its graph stage did not take it
         # called from Python (a test, a script), the next build must not find this one's notes folder
         for name, value in saved.items():
             if value is None:

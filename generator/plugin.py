@@ -311,6 +311,10 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
                 log.info(d.format())
             else:
                 log.warning(d.format())
+        ahead = self.built.result.parsed_ahead
+        if ahead:
+            log.info(f"kgsite: {ahead} of {len(self.built.result.documents)} notes were parsed while MkDocs was "
+                     "starting")
         for target, source in self.built.site.missing_links:
             log.info(f"{source}: links to '{target}', which is not in the notes folder; shown as text.")
         if self.built.changes is not None:

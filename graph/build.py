@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import networkx as nx
 
+from graph import headstart
 from graph.document import parse_document, sentences
 from graph.entities import (
     HEADING_SPLIT,
@@ -128,6 +129,8 @@ class BuildResult:
     diagnostics: tuple[Diagnostic, ...]
     #: the matcher that found every mention (for :func:`graph.preview.preview_graph`)
     matcher: Matcher | None = field(default=None, compare=False, repr=False)
+    #: how many notes were parsed before the build asked for them (:mod:`graph.headstart`)
+    parsed_ahead: int = field(default=0, compare=False)
 
 
 def build_graph(notes_dir: Path, vocabulary: tuple[str, ...] = (), cache: ParseCache | None = None,
@@ -160,8 +163,16 @@ def build_from_notes(raw: list[RawNote], vocab: Vocabulary, cache: ParseCache | 
     missing = [n for n in raw if not cache.has(n)]
     # a large vault's first build parses on every core, with each note's candidate terms;
     # they are resolved here as each document arrives, while the pool parses the next ones
-    fresh = (iter_in_order(ParseWithCandidates.of(vocab), missing, PARALLEL_THRESHOLD)
-             if len(missing) > PARALLEL_THRESHOLD else None)
+    # (or the workers the command started as it began: graph.headstart)
+    fresh: Iterator[tuple[Document, Candidates | None]] | None = None
+    head = headstart.claim()
+    if len(missing) > PARALLEL_THRESHOLD:
+        ahead = head.take(missing) if head is not None else None
+        # (their candidate terms are read here: the workers never load the vocabulary)
+        fresh = ((doc, None) for doc in ahead) if ahead is not None else iter_in_order(
+            ParseWithCandidates.of(vocab), missing, PARALLEL_THRESHOLD)
+    elif head is not None:
+        head.cancel()
     # the notes the pool parses (not looked up on disk a second time)
     pending = {(n.path, n.digest) for n in missing} if fresh is not None else set()
     ready: dict[str, tuple[Document, Candidates]] = {}
@@ -173,7 +184,8 @@ def build_from_notes(raw: list[RawNote], vocab: Vocabulary, cache: ParseCache | 
                 pending.discard(k)
                 doc, candidates = next(fresh)
                 cache.put(note, doc)
-                ready[note.path] = (doc, candidates)
+                if candidates is not None:
+                    ready[note.path] = (doc, candidates)
             yield cache.parse(note)
         if fresh is not None:
             for _ in fresh:  # pragma: no cover - every parsed note was taken above
@@ -181,7 +193,8 @@ def build_from_notes(raw: list[RawNote], vocab: Vocabulary, cache: ParseCache | 
         cache.prune((n.path, n.digest) for n in raw)
 
     with fewer_collections():
-        return assemble(documents(), vocab, cache.relations, ready)
+        result = assemble(documents(), vocab, cache.relations, ready)
+    return result if head is None or not head.ahead else replace(result, parsed_ahead=head.ahead)
 
 
 def assemble(documents: Iterable[Document], vocab: Vocabulary, memo: RelationMemo | None = None,

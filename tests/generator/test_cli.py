@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -117,3 +118,25 @@ def test_each_build_run_from_python_reports_to_the_stderr_of_its_own_time(tmp_pa
         stream.close()
     assert all("INFO    -  Building documentation" in text and "Logging error" not in text
                for text in heard), heard
+
+
+def test_a_first_build_with_its_notes_parsed_ahead_is_the_site_built_without(
+        examples_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``kgsite build`` starts parsing the notes before MkDocs loads (graph.headstart), and
+    says how many it parsed so; the site is the one a build that parses them itself writes,
+    byte for byte."""
+    from graph import headstart
+    from graph.parallel import THRESHOLD
+    from tests.generator.sitetree import built_tree, tree
+
+    vault = tmp_path / "notes"
+    for k in range(THRESHOLD // 12 + 2):
+        shutil.copytree(examples_dir, vault / f"part-{k:02d}")
+    count = sum(1 for _ in vault.rglob("*.md"))
+    env = {**os.environ, "KGSITE_CACHE_DIR": str(tmp_path / "cache")}
+    done = subprocess.run([sys.executable, "-m", "generator.cli", "build", "--notes", str(vault), "--site-dir",
+                           str(tmp_path / "ahead")], capture_output=True, text=True, env=env, cwd=ROOT, timeout=900)
+    assert done.returncode == 0, done.stderr
+    assert f"of {count} notes were parsed while MkDocs was starting" in done.stderr
+    monkeypatch.setattr(headstart, "begin", lambda notes, cache=None: None)
+    assert built_tree(vault, tmp_path / "itself", monkeypatch) == tree(tmp_path / "ahead")
