@@ -13,13 +13,13 @@ import hashlib
 import posixpath
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import cast
 
 from generator.changes import CHANGES_FILE, SNAPSHOT_FILE, Changes, Snapshot, compare, write_json
 from generator.pagecache import PageCache
 from generator.site import GeneratedSite, SiteOptions, generate
-from graph.build import BuildResult, ParseCache, RelationMemo, build_from_notes
+from graph.build import BuildResult, ParseCache, RelationMemo, build_from_notes, note_stem
 from graph.cache import DiskParseCache, cache_version
 from graph.loading import SKIP_DIRS, excluded_inside, load_vault
 from graph.model import Diagnostic, Document
@@ -84,8 +84,8 @@ def link_diagnostics(docs: tuple[Document, ...]) -> list[Diagnostic]:
     by_name: dict[str, list[str]] = defaultdict(list)
     stems = set()
     for doc in docs:
-        stem = PurePosixPath(doc.path).with_suffix("").as_posix()
-        by_name[PurePosixPath(stem).name.casefold()].append(doc.path)
+        stem = note_stem(doc.path)
+        by_name[stem.rpartition("/")[2].casefold()].append(doc.path)
         stems.add(stem.casefold())
     out = []
     for doc in docs:

@@ -7,6 +7,7 @@ note re-parses one note.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -67,6 +68,12 @@ def note_id(path: str) -> str:
     return NOTE_PREFIX + path
 
 
+def note_stem(path: str) -> str:
+    """``a/b.md`` -> ``a/b``: ``PurePosixPath(path).with_suffix("")`` for a note's path
+    (always ``.md``), without making a path object per note."""
+    return posixpath.splitext(path)[0]
+
+
 @dataclass
 class ParseCache:
     """Parsed documents by content hash; lives in memory while serving."""
@@ -74,6 +81,9 @@ class ParseCache:
     docs: dict[tuple[str, str], Document] = field(default_factory=dict)
     hits: int = 0
     misses: int = 0
+    #: documents as the process that parsed them pickled them (a disk cache stores these
+    #: bytes as they are instead of pickling the documents again)
+    pickled: dict[tuple[str, str], bytes] = field(default_factory=dict)
     #: while serving: each note's inferred relations and everything they were read from
     relations: RelationMemo | None = None
     #: while serving: what the last build read (notes, skipped files) and what it returned;
@@ -167,10 +177,10 @@ def build_from_notes(raw: list[RawNote], vocab: Vocabulary, cache: ParseCache | 
     fresh: Iterator[tuple[Document, Candidates | None]] | None = None
     head = headstart.claim()
     if len(missing) > PARALLEL_THRESHOLD:
-        ahead = head.take(missing) if head is not None else None
-        # (their candidate terms are read here: the workers never load the vocabulary)
-        fresh = ((doc, None) for doc in ahead) if ahead is not None else iter_in_order(
-            ParseWithCandidates.of(vocab), missing, PARALLEL_THRESHOLD)
+        read = ParseWithCandidates.of(vocab)
+        fresh = head.take(missing, (read.not_terms, read.list_columns)) if head is not None else None
+        if fresh is None:
+            fresh = iter_in_order(read, missing, PARALLEL_THRESHOLD)
     elif head is not None:
         head.cancel()
     # the notes the pool parses (not looked up on disk a second time)
@@ -190,7 +200,11 @@ def build_from_notes(raw: list[RawNote], vocab: Vocabulary, cache: ParseCache | 
         if fresh is not None:
             for _ in fresh:  # pragma: no cover - every parsed note was taken above
                 raise AssertionError("parse pool returned more documents than notes")
+        if head is not None:
+            cache.pickled.update(head.pickled)
+            head.pickled.clear()
         cache.prune((n.path, n.digest) for n in raw)
+        cache.pickled.clear()
 
     with fewer_collections():
         result = assemble(documents(), vocab, cache.relations, ready)
@@ -907,8 +921,8 @@ def _add_notes(graph: nx.MultiDiGraph, docs: list[Document], mentions: list[Ment
         nid = note_id(doc.path)
         graph.add_node(nid, kind="note", name=doc.title, aliases=[doc.title], notes=[doc.path], path=doc.path,
                        tags=list(doc.tags), category="note")
-        stem = PurePosixPath(doc.path).with_suffix("").as_posix()
-        for form in (stem, PurePosixPath(stem).name, doc.title):
+        stem = note_stem(doc.path)
+        for form in (stem, stem.rpartition("/")[2], doc.title):
             lookup.setdefault(form.casefold(), doc.path)
     per_note: dict[tuple[str, str], list[Mention]] = defaultdict(list)
     for m in mentions:

@@ -124,9 +124,18 @@ class DiskParseCache(ParseCache):
         once per build, only when the notes changed)."""
         wanted = list(keep)
         super().prune(wanted)
-        entries = [(self._key(*k), self.docs[k]) for k in wanted if k in self.docs]
+        entries: list[tuple[str, object]] = [
+            (self._key(*k), Pickled(self.pickled[k]) if k in self.pickled else self.docs[k])
+            for k in wanted if k in self.docs]
         if {key for key, _ in entries} != set(self.pack.index) or self.pack.damaged:
             self.pack.write(entries)
+
+
+@dataclass(frozen=True)
+class Pickled:
+    """A value already pickled (by the worker that made it): a pack entry as it is."""
+
+    data: bytes
 
 
 class PackFile:
@@ -217,7 +226,8 @@ class PackFile:
                 for key, value in entries:
                     data = self.raw(key)
                     if data is None:
-                        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+                        data = value.data if isinstance(value, Pickled) else pickle.dumps(
+                            value, protocol=pickle.HIGHEST_PROTOCOL)
                     fh.write(data)
                     index[key] = (pos, len(data), _checksum(data))
                     pos += len(data)

@@ -36,13 +36,17 @@ from graph.parallel import THRESHOLD, can_fork, cpu_count
 if TYPE_CHECKING:
     from graph.model import Document, RawNote
 
+    Cues = tuple[tuple[str, ...], tuple[str, ...]]
+    Parsed = tuple[Document, list[tuple[str, int, str]] | None]
+
 # The parser and the loader are imported where used: this module is imported before the
 # child is forked, and the sooner it is forked, the more notes it parses ahead.
 
 RECORD = struct.Struct("<iQ")
-"""A result's header in a worker's file: the note's index (-1: the list of notes), then
-the length of the pickled payload that follows."""
+"""A result's header in a worker's file: the note's index (-1: the list of notes, -2: the
+cue lists the candidate terms were read with), then the length of the pickled payload."""
 NOTE_LIST = -1
+CUES = -2
 MAX_WORKERS = 8
 
 
@@ -62,6 +66,8 @@ class HeadStart:
         self.keys: list[tuple[str, str]] | None = None
         #: how many notes the build took from the workers (the others it parsed itself)
         self.ahead = 0
+        #: each document taken, as the worker pickled it (for the parse cache's file)
+        self.pickled: dict[tuple[str, str], bytes] = {}
         signals, self.sender = os.pipe()
         self.pid = os.fork()
         if self.pid == 0:  # pragma: no cover - the child (its work is checked by its results)
@@ -89,9 +95,10 @@ class HeadStart:
         except OSError:  # no temporary file or no process to be had: the build parses as usual
             return None
 
-    def take(self, notes: list[RawNote]) -> Iterator[Document] | None:
-        """Each of ``notes`` parsed, in order; or None when the workers' notes do not fit
-        these (the child is then stopped, and the build parses them itself)."""
+    def take(self, notes: list[RawNote], cues: Cues) -> Iterator[Parsed] | None:
+        """Each of ``notes`` parsed, in order, with its candidate terms when the workers
+        read them with ``cues`` (else None: the build reads them); or None when the workers'
+        notes do not fit these (the child is then stopped, and the build parses them itself)."""
         listed = self._note_list()
         if listed is None or len(notes) <= THRESHOLD:
             self.cancel()
@@ -102,19 +109,26 @@ class HeadStart:
             self.cancel()  # mostly other notes than the folder's (or other bytes): not worth waiting for
             return None
         self.more.value = 1
-        return self._deliver(notes, wanted)
+        return self._deliver(notes, wanted, cues)
 
-    def _deliver(self, notes: list[RawNote], wanted: list[int | None]) -> Iterator[Document]:
+    def _deliver(self, notes: list[RawNote], wanted: list[int | None], cues: Cues) -> Iterator[Parsed]:
         from graph.document import parse_document
+        from graph.entities import candidate_terms
 
+        own: Cues | None = None
         try:
             for note, i in zip(notes, wanted, strict=True):
                 payload = self._wait_for(i) if i is not None else None
                 if payload is None:  # not parsed by a worker (it failed, or the note changed since)
-                    yield parse_document(note)
+                    doc = parse_document(note)
+                    yield doc, candidate_terms(doc, list(cues[0]), cues[1])
                     continue
                 self.ahead += 1
-                yield pickle.loads(payload)
+                if own is None:
+                    own = pickle.loads(self._wait_for(CUES) or pickle.dumps(None))
+                pickled, candidates = pickle.loads(payload)
+                self.pickled[(note.path, note.digest)] = pickled
+                yield pickle.loads(pickled), (candidates if own == cues else None)
         finally:
             self.cancel()
 
@@ -207,12 +221,19 @@ def cancel() -> None:
 def _child(notes_dir: Path, head: HeadStart) -> None:  # pragma: no cover - runs in the forked child
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     from graph.document import parse_document
+    from graph.entities import candidate_cues, candidate_terms
     from graph.loading import read_vault
+    from graph.vocabulary import load_vocabulary
 
     notes = read_vault(notes_dir)
     _write(head, 0, NOTE_LIST, pickle.dumps([(n.path, n.digest) for n in notes]))
     if len(notes) <= THRESHOLD:
         return
+    # each note's candidate terms, read with the built-in vocabulary's cue lists (the build
+    # uses them if its vocabulary has the same; the build process has the order-dependent
+    # work, and would otherwise have this too)
+    not_terms, columns = candidate_cues(load_vocabulary(()))
+    _write(head, 0, CUES, pickle.dumps((tuple(not_terms), tuple(columns))))
     worker, started = 0, list[int]()
     while True:
         if worker == 0 and not started and head.more.value:
@@ -230,7 +251,10 @@ def _child(notes_dir: Path, head: HeadStart) -> None:  # pragma: no cover - runs
             head.next.value = i + 1
         if i >= len(notes):
             break
-        _write(head, worker, i, pickle.dumps(parse_document(notes[i]), protocol=pickle.HIGHEST_PROTOCOL))
+        doc = parse_document(notes[i])
+        pickled = pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL)
+        _write(head, worker, i, pickle.dumps((pickled, candidate_terms(doc, list(not_terms), columns)),
+                                             protocol=pickle.HIGHEST_PROTOCOL))
     if worker:
         os._exit(0)
     for pid in started:

@@ -12,10 +12,11 @@ import pytest
 from networkx.readwrite import node_link_data
 
 from graph import headstart
-from graph.build import ParseCache, build_from_notes
+from graph.build import ParseCache, ParseWithCandidates, build_from_notes
 from graph.document import parse_document
 from graph.headstart import HeadStart
 from graph.loading import read_vault
+from graph.model import Document, RawNote
 from graph.parallel import THRESHOLD
 from graph.vocabulary import load_vocabulary
 
@@ -39,13 +40,33 @@ def _started(vault: Path) -> HeadStart:
     return HeadStart(vault)
 
 
+def _cues() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    read = ParseWithCandidates.of(load_vocabulary(()))
+    return read.not_terms, read.list_columns
+
+
+def _parsed(notes: list[RawNote]) -> list[tuple[Document, list[tuple[str, int, str]]]]:
+    """What the build itself makes of ``notes`` (the document, the candidate terms)."""
+    read = ParseWithCandidates.of(load_vocabulary(()))
+    return [read(n) for n in notes]
+
+
 def test_notes_parsed_ahead_are_the_notes_the_build_parses(vault: Path) -> None:
     notes = read_vault(vault)
     head = _started(vault)
-    ahead = head.take(notes)
+    ahead = head.take(notes, _cues())
     assert ahead is not None
-    assert list(ahead) == [parse_document(n) for n in notes]
+    assert list(ahead) == _parsed(notes)
     assert head.ahead == len(notes)
+
+
+def test_candidate_terms_read_with_other_cues_are_left_to_the_build(vault: Path) -> None:
+    notes = read_vault(vault)
+    head = _started(vault)
+    not_terms, columns = _cues()
+    ahead = head.take(notes, (not_terms, (*columns, "用途")))
+    assert ahead is not None
+    assert list(ahead) == [(doc, None) for doc, _ in _parsed(notes)]
 
 
 def test_a_note_changed_after_the_workers_read_it_is_parsed_as_it_is_now(vault: Path, tmp_path: Path) -> None:
@@ -56,10 +77,10 @@ def test_a_note_changed_after_the_workers_read_it_is_parsed_as_it_is_now(vault: 
     edited = mine / before[7].path
     edited.write_text(edited.read_text(encoding="utf-8") + "\n## 追記\n\nAmazon S3 に保存する。\n", encoding="utf-8")
     notes = read_vault(mine)
-    ahead = head.take(notes)
+    ahead = head.take(notes, _cues())
     assert ahead is not None
-    docs = list(ahead)
-    assert docs == [parse_document(n) for n in notes]
+    assert list(ahead) == _parsed(notes)
+    docs = [parse_document(n) for n in notes]
     assert docs[7] != parse_document(before[7]) and "追記" in [b.text for b in docs[7].blocks]
     assert head.ahead == len(notes) - 1
 
@@ -76,9 +97,9 @@ def test_workers_that_stop_halfway_leave_their_notes_to_the_build(vault: Path,
     monkeypatch.setattr(headstart, "_write", dying)  # the workers are forked after this
     notes = read_vault(vault)
     head = _started(vault)
-    ahead = head.take(notes)
+    ahead = head.take(notes, _cues())
     assert ahead is not None
-    assert list(ahead) == [parse_document(n) for n in notes]
+    assert list(ahead) == _parsed(notes)
     assert 0 < head.ahead <= 60
 
 
@@ -106,12 +127,12 @@ def test_no_head_start_for_a_rebuild_and_none_used_for_a_small_vault(vault: Path
     assert HeadStart.start(vault, cache) is None
     assert not headstart.begin(vault, cache)
     small = _started(examples_dir)
-    assert small.take(read_vault(examples_dir)) is None  # parsed by the build itself, as without it
+    assert small.take(read_vault(examples_dir), _cues()) is None  # parsed by the build itself, as without it
     assert small.pid == 0  # its worker has ended and was waited for
 
 
 def test_notes_other_than_the_folder_s_are_parsed_by_the_build(vault: Path, examples_dir: Path) -> None:
     head = _started(vault)
     others = read_vault(examples_dir) * (THRESHOLD // 10)
-    assert head.take(others) is None
+    assert head.take(others, _cues()) is None
     assert head.pid == 0
