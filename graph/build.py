@@ -31,6 +31,7 @@ from graph.entities import (
     split_paren,
 )
 from graph.gcpolicy import fewer_collections
+from graph.headstart import HeadStart
 from graph.loading import read_vault
 from graph.matcher import Hit, Matcher
 from graph.model import Diagnostic, Document, Evidence, Mention, RawNote, Relation
@@ -178,7 +179,12 @@ def build_from_notes(raw: list[RawNote], vocab: Vocabulary, cache: ParseCache | 
     head = headstart.claim()
     if len(missing) > PARALLEL_THRESHOLD:
         read = ParseWithCandidates.of(vocab)
-        fresh = head.take(missing, (read.not_terms, read.list_columns)) if head is not None else None
+        cues = (read.not_terms, read.list_columns)
+        fresh = head.take(missing, cues) if head is not None else None
+        if fresh is None:
+            # workers forked now, which inherit the notes (a process pool where forking is unsafe)
+            head = HeadStart.over(missing, cues)
+            fresh = head.take(missing, cues) if head is not None else None
         if fresh is None:
             fresh = iter_in_order(read, missing, PARALLEL_THRESHOLD)
     elif head is not None:
@@ -208,7 +214,7 @@ def build_from_notes(raw: list[RawNote], vocab: Vocabulary, cache: ParseCache | 
 
     with fewer_collections():
         result = assemble(documents(), vocab, cache.relations, ready)
-    return result if head is None or not head.ahead else replace(result, parsed_ahead=head.ahead)
+    return result if head is None or not head.early or not head.ahead else replace(result, parsed_ahead=head.ahead)
 
 
 def assemble(documents: Iterable[Document], vocab: Vocabulary, memo: RelationMemo | None = None,

@@ -60,6 +60,17 @@ def test_notes_parsed_ahead_are_the_notes_the_build_parses(vault: Path) -> None:
     assert head.ahead == len(notes)
 
 
+def test_notes_the_build_holds_are_parsed_by_workers_forked_then(vault: Path) -> None:
+    """Without a head start the build forks the same workers over the notes it read (they
+    inherit the notes instead of receiving them pickled, as a process pool's would)."""
+    notes = read_vault(vault)
+    head = HeadStart(notes, _cues())
+    ahead = head.take(notes, _cues())
+    assert ahead is not None
+    assert list(ahead) == _parsed(notes)
+    assert head.ahead == len(notes) and not head.early
+
+
 def test_candidate_terms_read_with_other_cues_are_left_to_the_build(vault: Path) -> None:
     notes = read_vault(vault)
     head = _started(vault)
@@ -111,6 +122,7 @@ def test_the_build_takes_the_head_start_once_and_gives_the_same_graph(vault: Pat
     assert head.ahead == first.parsed_ahead == len(read_vault(vault))
     assert headstart.claim() is None  # taken by that build
     again = build_from_notes(read_vault(vault), vocab, ParseCache())
+    assert again.parsed_ahead == 0  # (parsed by workers the build started itself)
 
     def graph(result: object) -> str:
         return json.dumps(node_link_data(result.graph), ensure_ascii=False, sort_keys=True,  # type: ignore[attr-defined]
