@@ -31,7 +31,6 @@ from graph.entities import (
     split_paren,
 )
 from graph.gcpolicy import fewer_collections
-from graph.headstart import HeadStart
 from graph.loading import read_vault
 from graph.matcher import Hit, Matcher
 from graph.model import Diagnostic, Document, Evidence, Mention, RawNote, Relation
@@ -183,7 +182,7 @@ def build_from_notes(raw: list[RawNote], vocab: Vocabulary, cache: ParseCache | 
         fresh = head.take(missing, cues) if head is not None else None
         if fresh is None:
             # workers forked now, which inherit the notes (a process pool where forking is unsafe)
-            head = HeadStart.over(missing, cues)
+            head = headstart.HeadStart.over(missing, cues)
             fresh = head.take(missing, cues) if head is not None else None
         if fresh is None:
             fresh = iter_in_order(read, missing, PARALLEL_THRESHOLD)
