@@ -141,7 +141,7 @@ class HeadStart:
         from graph.document import parse_document
         from graph.entities import candidate_terms
 
-        own: Cues | None = None
+        own: list[Cues | None] = []  # the cue lists the workers read with, once the first note is taken
         try:
             for note, i in zip(notes, wanted, strict=True):
                 payload = self._wait_for(i) if i is not None else None
@@ -150,11 +150,12 @@ class HeadStart:
                     yield doc, candidate_terms(doc, list(cues[0]), cues[1])
                     continue
                 self.ahead += 1
-                if own is None:
-                    own = pickle.loads(self._wait_for(CUES) or pickle.dumps(None))
+                if not own:
+                    read = self._wait_for(CUES)  # (written before any note)
+                    own.append(pickle.loads(read) if read is not None else None)
                 pickled, candidates = pickle.loads(payload)
                 self.pickled[(note.path, note.digest)] = pickled
-                yield pickle.loads(pickled), (candidates if own == cues else None)
+                yield pickle.loads(pickled), (candidates if own[0] == cues else None)
         finally:
             self.cancel()
 
