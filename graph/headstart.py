@@ -125,7 +125,7 @@ class HeadStart:
         """Each of ``notes`` parsed, in order, with its candidate terms when the workers
         read them with ``cues`` (else None: the build reads them); or None when the workers'
         notes do not fit these (the child is then stopped, and the build parses them itself)."""
-        listed = self._note_list()
+        listed = self.note_list()
         if listed is None or len(notes) <= THRESHOLD:
             self.cancel()
             return None
@@ -159,7 +159,8 @@ class HeadStart:
         finally:
             self.cancel()
 
-    def _note_list(self) -> list[tuple[str, str]] | None:
+    def note_list(self) -> list[tuple[str, str]] | None:
+        """The notes the workers read (path, content hash), once they have listed them."""
         payload = self._wait_for(NOTE_LIST)
         if payload is not None:
             self.keys = pickle.loads(payload)

@@ -84,6 +84,7 @@ def test_a_note_changed_after_the_workers_read_it_is_parsed_as_it_is_now(vault: 
     mine = tmp_path / "notes"
     shutil.copytree(vault, mine)
     head = _started(mine)
+    assert head.note_list()  # the workers have read the folder: the edit comes after
     before = read_vault(mine)
     edited = mine / before[7].path
     edited.write_text(edited.read_text(encoding="utf-8") + "\n## 追記\n\nAmazon S3 に保存する。\n", encoding="utf-8")
