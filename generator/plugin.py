@@ -36,7 +36,7 @@ from generator.paths import Layout
 from generator.pipeline import Built, build_site, forget_parsed
 from generator.prerender import Prerendered, Rendered, install, install_meta
 from generator.preview import note_preview
-from generator.render import MemoryBytecode, defuse_html, offline_html
+from generator.render import MemoryBytecode, finished_html
 from generator.search import page_location, postprocess, release_search_index, text_key
 from generator.site import Drawn, GeneratedSite, SiteOptions, stats_markdown
 from generator.skeleton import Skeletons
@@ -93,6 +93,8 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         self.compiled = MemoryBytecode()  # the theme's templates, compiled once while serving
         self.content_memo: dict[str, tuple[str, str]] = {}  # page -> its HTML in and out (while serving)
         self.rendered: Rendered = {}  # page -> the HTML MkDocs got for it (while serving)
+        #: page -> the HTML MkDocs got for it, already as published, until on_page_content
+        self.final: dict[str, str] = {}
         self.nav: Any = None
         self.env: Any = None  # the theme's environment, files and configuration of the last build (serving)
         self.files: Files | None = None
@@ -293,7 +295,8 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         except ValueError:
             notes_rel = ""
         layout = Layout(self.config.prefix, notes_dir=notes_rel or "notes")
-        self.notes_prefix = (notes_rel or "notes").rstrip("/") + "/"
+        # where note pages are (under the prefix): the notes' own HTML is defused there
+        self.notes_prefix = layout.index(layout.notes_dir).rstrip("/") + "/"
         vocab = tuple(str(self._base(config) / v) for v in self.config.vocabulary)
         # (the search sections of our pages are found as MkDocs reads them: generator.indexer)
         options = SiteOptions(layout=layout, use_directory_urls=config.use_directory_urls,
@@ -353,7 +356,7 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         if self.serving:  # pages of deleted notes
             self.rendered = {p: r for p, r in self.rendered.items() if p in self.built.site.pages}
         self.site, self.stats = self.built.site, stats_markdown(self.built.result.graph)
-        self.ours, self.parked, self.stats_pages = set(), {}, set()
+        self.ours, self.parked, self.stats_pages, self.final = set(), {}, set(), {}
         self.parked_bytes = 0
         if not self.serving:
             # from here on MkDocs needs the pages only: the graph, the parsed notes and
@@ -399,7 +402,7 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         # taken out of the site: once the page holds its HTML, a second copy is only memory
         pre = self.site.prerendered.pop(page.file.src_uri, None) if self.site is not None else None
         if pre is not None:
-            install(page, pre, self.rendered if self.serving else None)
+            install(page, pre, self.rendered if self.serving else None, self.final)
             self.ours.add(page.file.src_uri)
         said = self.site.meta.pop(page.file.src_uri, None) if self.site is not None else None
         if said is not None:
@@ -467,7 +470,8 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
             before = self.content_memo.get(page.file.src_uri)
             if before is not None and before[0] == html:
                 return before[1]
-        out = self._finished(page.file.src_uri, html)
+        # a page drawn as published keeps the very string it was given, unless a plugin changed it
+        out = html if self.final.pop(page.file.src_uri, None) is html else self._finished(page.file.src_uri, html)
         if self.serving:
             self.content_memo[page.file.src_uri] = (html, out)
         elif page.file.src_uri in self.ours:
@@ -484,8 +488,7 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         return out
 
     def _finished(self, src_uri: str, html: str) -> str:
-        out = offline_html(html)
-        return defuse_html(out) if src_uri.startswith(self.notes_prefix) else out
+        return finished_html(html, note=src_uri.startswith(self.notes_prefix))
 
     def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         if STATS_MARKER in markdown and self.site is not None:

@@ -42,18 +42,21 @@ class Prerendered:
     #: core, and kept in the page cache), not where MkDocs reads it (0.4 s of every
     #: 1,000-note build); one string, not a set, for the memory of 10,000 notes
     anchors: str = ""
+    #: the HTML is as published already (:func:`generator.render.finished_html`, applied where
+    #: the page is drawn, on every core): the plugin need not read it again as MkDocs wraps it
+    final: bool = False
 
     @property
     def html(self) -> str:
         return zlib.decompress(self.packed).decode("utf-8")
 
     @staticmethod
-    def of(html: str) -> Prerendered:
+    def of(html: str, final: bool = False) -> Prerendered:
         # the contents' title is the heading's text: a line anchor or link inside it would
         # repeat an id or nest a link in the sidebar
         toc = tuple((int(m.group(1)), m.group(2), TAG.sub("", m.group(3)).strip()) for m in HEADING.finditer(html))
         return Prerendered(zlib.compress(html.encode("utf-8"), 1), toc,
-                           "\0".join(sorted({id_ for _, id_, _ in toc} | set(anchor_ids(html)))))
+                           "\0".join(sorted({id_ for _, id_, _ in toc} | set(anchor_ids(html)))), final)
 
     @property
     def anchor_ids(self) -> set[str]:
@@ -100,13 +103,15 @@ Rendered = dict[str, tuple[Prerendered, tuple[object, str], str]]
 settings, and the HTML ``render`` gave it."""
 
 
-def install(page: Any, pre: Prerendered, rendered: Rendered | None = None) -> None:
+def install(page: Any, pre: Prerendered, rendered: Rendered | None = None, final: dict[str, str] | None = None) -> None:
     """Make ``page.render`` set our HTML instead of converting Markdown.
 
     Done per page object in ``on_pre_page``: MkDocs calls ``page.render(config, files)``
     right after ``on_page_markdown``; nothing else about the page changes. ``rendered``
     (while serving): a rebuild reads every page again, and a page drawn from the same
     :class:`Prerendered` as last time gets the same HTML without unpacking it again.
+    ``final``: where the HTML set is recorded, when it is already as published
+    (:attr:`Prerendered.final`); the very string, so that a plugin that changes it is seen.
     """
     from mkdocs.structure.toc import get_toc
 
@@ -120,6 +125,8 @@ def install(page: Any, pre: Prerendered, rendered: Rendered | None = None) -> No
             page.content = with_permalinks(pre.html, *links)
             if rendered is not None:
                 rendered[page.file.src_uri] = (pre, links, page.content)
+        if final is not None and pre.final:
+            final[page.file.src_uri] = page.content
         page.toc = get_toc(pre.toc_tokens())  # type: ignore[arg-type]
         page.present_anchor_ids = pre.anchor_ids
 

@@ -105,9 +105,27 @@ MAY_JS_URL = re.compile(r"[pP][tT]:")
 def defuse_html(page_html: str) -> str:
     """A note's own HTML stays (``<details>``, ``<br>``, ``<kbd>``), but nothing in it runs:
     scripts, frames, event handlers and ``javascript:`` links are dropped. A note copied
-    from the web must not be able to act in the reader's browser."""
+    from the web must not be able to act in the reader's browser.
+
+    Repeated until nothing changes: a removal can join the pieces around it into a new tag
+    (``<scr<iframe>ipt>`` is ``<script>`` once the frame is gone)."""
+    while True:
+        once = _defuse_once(page_html)
+        if once == page_html:
+            return once
+        page_html = once
+
+
+def _defuse_once(page_html: str) -> str:
     page_html = SCRIPT.sub("", page_html)
     page_html = ACTIVE_TAG.sub("", page_html)
     if MAY_HANDLE.search(page_html):
         page_html = HANDLER.sub("", page_html)
     return JS_URL.sub(r"\1#", page_html) if MAY_JS_URL.search(page_html) else page_html
+
+
+def finished_html(page_html: str, note: bool) -> str:
+    """A page's HTML as published: nothing loaded from elsewhere (:func:`offline_html`) and,
+    on a note's page, nothing of the note's own HTML that runs (:func:`defuse_html`)."""
+    out = offline_html(page_html)
+    return defuse_html(out) if note else out

@@ -34,7 +34,7 @@ from generator.notepage import heading_slug, render_note
 from generator.pagecache import PageCache, digest
 from generator.paths import Layout, href_url, rel, url_rel
 from generator.prerender import Prerendered
-from generator.render import environment, yaml_str
+from generator.render import environment, finished_html, yaml_str
 from generator.views import (
     all_aliases,
     entity_nodes,
@@ -264,8 +264,9 @@ def draw_entity(template: Template, view: dict[str, Any], page: str, layout: Lay
     def u(href: str) -> str:
         return href_url(page, href, opts.use_directory_urls)
 
-    body = template.render(e=view, u=u, slug=heading_slug, **page_urls(page, layout, opts.use_directory_urls))
-    return Drawn(page, f"---\ntitle: {yaml_str(view['name'])}\n---\n", Prerendered.of(body),
+    body = finished_html(template.render(e=view, u=u, slug=heading_slug,
+                                         **page_urls(page, layout, opts.use_directory_urls)), note=False)
+    return Drawn(page, f"---\ntitle: {yaml_str(view['name'])}\n---\n", Prerendered.of(body, final=True),
                  indexed=index_sections(body) if opts.index_sections else None,
                  meta={"title": html.escape(str(view["name"]), quote=False)})
 
@@ -336,8 +337,8 @@ def draw_note(doc: Document, text: str, graph: nx.MultiDiGraph, page: str, looku
     """A note's page: its text, with the terms it mentions linked to their pages."""
     missing: list[tuple[str, str]] = []
     note = render_note(doc, text, graph, opts.layout, lookup, existing, missing, page, opts.use_directory_urls)
-    body = note_html(note.body, page, opts.use_directory_urls, note.marks)
-    return Drawn(page, note.front_matter, Prerendered.of(body), tuple(missing),
+    body = finished_html(note_html(note.body, page, opts.use_directory_urls, note.marks), note=True)
+    return Drawn(page, note.front_matter, Prerendered.of(body, final=True), tuple(missing),
                  index_sections(body) if opts.index_sections else None, meta=note.meta)
 
 

@@ -6,6 +6,7 @@ repeated across notes is shown once with every source."""
 from __future__ import annotations
 
 import html
+import posixpath
 import re
 from pathlib import Path
 from urllib.parse import unquote
@@ -13,7 +14,7 @@ from urllib.parse import unquote
 import pytest
 
 from generator.notehtml import note_html
-from generator.paths import href_url
+from generator.paths import href_url, rel
 from generator.prerender import Prerendered
 from tests.conftest import kgsite
 
@@ -60,6 +61,43 @@ def test_links_between_files_become_the_urls_mkdocs_publishes(href: str, dir_url
         assert got.startswith(expected.split("#")[0][:8])
     else:
         assert got == expected == href_url("notes/a.md", href, dir_urls)
+
+
+def _reference_url(page: str, href: str, dir_urls: bool) -> str:
+    """What a link from ``page`` to ``href`` is, by the standard library's path functions."""
+    from urllib.parse import quote
+
+    from generator.paths import file_url, page_dir_url
+
+    path, hash_, frag = href.partition("#")
+    url = file_url(posixpath.normpath(posixpath.join(posixpath.dirname(page), path)), dir_urls)
+    out = posixpath.relpath("/site/" + url, "/site/" + page_dir_url(page, dir_urls))
+    if (url in ("", ".") or url.endswith("/")) and out != ".":
+        out += "/"
+    elif out == "." and url.endswith("/"):
+        out = "./"
+    return quote(out, safe="/") + hash_ + frag
+
+
+PAGES = ["index.md", "map.md", "notes/index.md", "notes/a.md", "notes/sub/deep/b c.md", "services/amazon-s3.md",
+         "concepts/過学習.md"]
+
+
+def test_every_link_between_pages_is_the_url_the_standard_library_gives() -> None:
+    """The URLs are computed from cached path segments (a site asks for tens of thousands);
+    they must be what the plain path arithmetic says, between every pair of pages."""
+    checked = 0
+    for dir_urls in (True, False):
+        for page in PAGES:
+            for target in [*PAGES, "assets/kgsite/x.js", "notes/img/a b.png", "notes/"]:
+                for frag in ("", "#L3"):
+                    href = rel(page, target) + frag
+                    assert href_url(page, href, dir_urls) == _reference_url(page, href, dir_urls), (page, target)
+                    checked += 1
+    assert checked == 2 * len(PAGES) * (len(PAGES) + 3) * 2
+    # a link climbing out of the site keeps its climb
+    assert href_url("a.md", "../../x.md", True) == "../../../x/"
+    assert href_url("notes/a.md", "/x.md", True).endswith("x/")
 
 
 def test_headings_get_the_ids_and_contents_mkdocs_would_give() -> None:

@@ -17,7 +17,7 @@ from urllib.parse import quote
 import pytest
 
 from generator.paths import Layout
-from generator.render import offline_html
+from generator.render import defuse_html, offline_html
 from generator.search import KG_FIELD, ZWSP, page_location, rewrite_index, segment
 from graph.build import build_graph
 from graph.export import node_link
@@ -225,6 +225,54 @@ def test_note_text_is_escaped_on_generated_pages(tmp_path: Path) -> None:
     body = note[note.index("<article"):note.index("</article>")]
     assert "alert(\"q\")" not in body and "javascript:" not in body
     assert ">x</a>" in body
+
+
+def test_a_tag_that_a_removal_puts_together_is_removed_too() -> None:
+    """Inside an HTML block a note's HTML reaches the page as written: dropping the frame
+    in ``<scr<iframe>ipt>`` must not leave a working ``<script>`` behind."""
+    out = defuse_html('<div>\n<scr<iframe>ipt>alert(5)</script>\n<img src=x o<embed>nerror=alert(2)></div>')
+    assert "<script" not in out.lower() and "onerror" not in out and "<iframe" not in out
+    assert out == '<div>\nalert(5)\n<img src=x></div>'
+
+
+def test_notes_under_a_prefix_are_defused_too(tmp_path: Path) -> None:
+    """With the plugin's ``prefix``, note pages live under it; their HTML is defused there
+    as anywhere (it once was only under the default ``notes/``)."""
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    (vault / "evil.md").write_text(HOSTILE + "\n<div>\n<scr<iframe>ipt>alert(5)</script>\n</div>\n", encoding="utf-8")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "index.md").write_text("# home\n", encoding="utf-8")
+    (tmp_path / "mkdocs.yml").write_text("site_name: t\ntheme: {name: material}\nplugins:\n  - knowledge-graph:\n"
+                                         "      notes: vault\n      prefix: kg\n", encoding="utf-8")
+    kgsite("build", "--notes", str(vault), "--site-dir", str(tmp_path / "site"), cwd=tmp_path)
+    note = (tmp_path / "site/kg/notes/evil/index.html").read_text(encoding="utf-8")
+    body = note[note.index("<article"):note.index("</article>")]
+    assert "alert(\"q\")" not in body and "javascript:" not in body and "<script" not in body
+    assert ">x</a>" in body and "alert(5)" in body  # the text stays, the tags go
+
+
+def test_html_another_plugin_adds_to_our_pages_is_made_safe_too(tmp_path: Path) -> None:
+    """Our pages are drawn as published, and kept as they are; but HTML another plugin (a
+    hook here) adds before ours sees the page is still made offline and defused."""
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    (vault / "a.md").write_text("# A\n\nAmazon SageMaker は Amazon S3 を使う。\n", encoding="utf-8")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "index.md").write_text("# home\n", encoding="utf-8")
+    (tmp_path / "hooks.py").write_text(
+        "def on_page_content(html, page, config, files):\n"
+        "    return html + '<p><img src=\"https://example.com/x.png\"><script>alert(9)</script></p>'\n",
+        encoding="utf-8")
+    (tmp_path / "mkdocs.yml").write_text("site_name: t\ntheme: {name: material}\nhooks: [hooks.py]\nplugins:\n"
+                                         "  - knowledge-graph:\n      notes: vault\n", encoding="utf-8")
+    kgsite("build", "--notes", str(vault), "--site-dir", str(tmp_path / "site"), cwd=tmp_path)
+    for rel in ("notes/a/index.html", "services/amazon-s3/index.html"):
+        page = (tmp_path / "site" / rel).read_text(encoding="utf-8")
+        body = page[page.index("<article"):page.index("</article>")]
+        assert 'href="https://example.com/x.png"' in body and 'src="https://' not in body, rel
+    note = (tmp_path / "site/notes/a/index.html").read_text(encoding="utf-8")
+    assert "alert(9)" not in note[note.index("<article"):note.index("</article>")]
 
 
 def test_relation_labels_are_words_of_the_cue_file() -> None:
