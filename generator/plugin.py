@@ -36,7 +36,7 @@ from generator.paths import Layout
 from generator.pipeline import Built, build_site, forget_parsed
 from generator.prerender import Prerendered, Rendered, install, install_meta
 from generator.preview import note_preview
-from generator.render import MemoryBytecode, finished_html
+from generator.render import MemoryBytecode, finished_html, template_cache
 from generator.search import page_location, postprocess, release_search_index, text_key
 from generator.site import Drawn, GeneratedSite, SiteOptions, stats_markdown
 from generator.skeleton import Skeletons
@@ -90,7 +90,7 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         self.live_pages: list[str] = []
         self.index_counts: Counter[str] = Counter()
         self.segmented: dict[str, str] = {}  # search texts already cut into words (while serving)
-        self.compiled = MemoryBytecode()  # the theme's templates, compiled once while serving
+        self.compiled = MemoryBytecode(template_cache())  # the theme's templates, compiled once (ever)
         self.content_memo: dict[str, tuple[str, str]] = {}  # page -> its HTML in and out (while serving)
         self.rendered: Rendered = {}  # page -> the HTML MkDocs got for it (while serving)
         #: page -> the HTML MkDocs got for it, already as published, until on_page_content
@@ -185,8 +185,9 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
             else:
                 self.map_file.content_bytes = self.map_site.finish_map()
                 self.map_site = None
+        # the theme's templates compiled once: per process while serving, and between builds
+        env.bytecode_cache = self.compiled
         if self.serving:
-            env.bytecode_cache = self.compiled
             self.env, self.files, self.mkdocs_config = env, files, config
         elif self.nav is not None:
             # the pages as MkDocs is about to build them, in its order
