@@ -105,7 +105,7 @@ def link_diagnostics(docs: tuple[Document, ...]) -> list[Diagnostic]:
 
 def build_result(notes_dir: Path, vocabulary: tuple[str, ...] = (), exclude: tuple[Path, ...] = (),
                  cache_dir: Path | None = None,
-                 remember_relations: bool = False, ahead: bool = False) -> Result:
+                 remember_relations: bool = False, ahead: bool = False, hold: bool = False) -> Result:
     """Notes to graph, with every diagnostic (skipped files, ambiguous links) included.
 
     Returns the result, the decoded texts by note path, and the notes parsed afresh.
@@ -113,6 +113,7 @@ def build_result(notes_dir: Path, vocabulary: tuple[str, ...] = (), exclude: tup
     the notes whose inputs changed, and a build of the same notes as the last one returns
     its result (the graph is never changed after it is built). ``ahead``: built before the
     rebuild that will take it (:mod:`generator.early`), which then reports the notes re-read.
+    ``hold``: see :func:`graph.build.build_from_notes` (the caller unfreezes the collector).
     """
     if not notes_dir.is_dir():
         raise FileNotFoundError(f"notes folder not found: {notes_dir}. Point --notes (or the plugin's "
@@ -129,7 +130,7 @@ def build_result(notes_dir: Path, vocabulary: tuple[str, ...] = (), exclude: tup
         return kept
     known = set(cache.docs)
     start = len(cache.parsed) if isinstance(cache, DiskParseCache) else 0
-    result = build_from_notes(list(vault.notes), load_vocabulary(vocabulary), cache)
+    result = build_from_notes(list(vault.notes), load_vocabulary(vocabulary), cache, hold=hold)
     if isinstance(cache, DiskParseCache):
         reparsed = tuple(cache.parsed[start:])
     else:
@@ -189,7 +190,8 @@ def build_site(notes_dir: Path, vocabulary: tuple[str, ...] = (), options: SiteO
     walked all of them (0.13 s at 1,000 notes) each time they ran while pages were drawn.
     Only while the process is small next to the memory budget (see :data:`FREEZE_SHARE`).
     """
-    result, texts, reparsed = build_result(notes_dir, vocabulary, exclude, cache_dir, remember_relations=keep_layout)
+    result, texts, reparsed = build_result(notes_dir, vocabulary, exclude, cache_dir, remember_relations=keep_layout,
+                                           hold=hold)
     frozen = hold and within_budget(1, FREEZE_SHARE)
     if frozen:
         gc.freeze()

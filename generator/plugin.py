@@ -113,6 +113,13 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         # `kgsite serve` (or `mkdocs serve --dirty`): rebuild only the pages an edit changed
         self.dirty = self.serving and dirty
 
+    def on_shutdown(self) -> None:
+        """What the build held is collectable again (it was kept out of the collector's passes,
+        ``generator.pipeline.build_site``), now that the process is done building: not at the
+        end of the build, where the search index's rewrite made the collector walk every
+        object of the build once more (0.15 s at 1,000 notes) just before the process ended."""
+        gc.unfreeze()
+
     def _cache_dir(self, config: MkDocsConfig) -> Path | None:
         if self.serving:
             return None
@@ -240,7 +247,8 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
     @event_priority(-100)  # after the search plugin wrote its index
     def _post_build(self, *, config: MkDocsConfig) -> None:
         """Japanese-aware search index: see :mod:`generator.search`."""
-        gc.unfreeze()  # (the process may build again: what this build held is collectable again)
+        if self.serving:
+            gc.unfreeze()  # the next rebuild comes in this process: what this build held is collectable again
         self._stop_forked()
         self._stop_indexer()
         if self.skeletons is not None:

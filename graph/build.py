@@ -30,7 +30,7 @@ from graph.entities import (
     is_synonym_pair,
     split_paren,
 )
-from graph.gcpolicy import fewer_collections
+from graph.gcpolicy import fewer_collections, held
 from graph.loading import read_vault
 from graph.matcher import Hit, Matcher
 from graph.model import Diagnostic, Document, Evidence, Mention, RawNote, Relation
@@ -168,7 +168,10 @@ class ParseWithCandidates:
         return doc, candidate_terms(doc, list(self.not_terms), self.list_columns)
 
 
-def build_from_notes(raw: list[RawNote], vocab: Vocabulary, cache: ParseCache | None = None) -> BuildResult:
+def build_from_notes(raw: list[RawNote], vocab: Vocabulary, cache: ParseCache | None = None,
+                     hold: bool = False) -> BuildResult:
+    """The graph of ``raw``. ``hold``: the result lives as long as the process builds (a
+    plain build): it is frozen out of the garbage collector's passes (:func:`graph.gcpolicy.held`)."""
     cache = cache if cache is not None else ParseCache()
     missing = [n for n in raw if not cache.has(n)]
     # a large vault's first build parses on every core, with each note's candidate terms;
@@ -211,7 +214,7 @@ def build_from_notes(raw: list[RawNote], vocab: Vocabulary, cache: ParseCache | 
         cache.prune((n.path, n.digest) for n in raw)
         cache.pickled.clear()
 
-    with fewer_collections():
+    with held() if hold else fewer_collections():
         result = assemble(documents(), vocab, cache.relations, ready)
     return result if head is None or not head.early or not head.ahead else replace(result, parsed_ahead=head.ahead)
 

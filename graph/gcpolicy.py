@@ -33,3 +33,22 @@ def fewer_collections() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*before)
+
+
+@contextmanager
+def held() -> Iterator[None]:
+    """No collector pass at all for the ``with`` block, and what is alive at its end frozen
+    (``gc.freeze``: the caller unfreezes it once done with it).
+
+    For extraction in a plain build, whose objects live to the end of the build: with
+    :func:`fewer_collections` the collector still walked them 80 times (0.14 s at 1,000
+    notes), and extraction leaves next to no cyclic garbage for a pass to find (14 objects
+    at 1,000 notes; everything else is freed by reference counting as usual)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if was:
+            gc.enable()

@@ -95,8 +95,16 @@ def test_a_build_run_from_python_leaves_the_garbage_collector_as_it_was(examples
 
     monkeypatch.setenv("KGSITE_CACHE_DIR", str(tmp_path / "cache"))
     assert gc.get_freeze_count() == 0
+    before = (gc.isenabled(), gc.get_threshold())
     assert main(["build", "--notes", str(examples_dir), "--site-dir", str(tmp_path / "site"), "--quiet"]) == 0
     assert gc.get_freeze_count() == 0
+    assert (gc.isenabled(), gc.get_threshold()) == before
+    # also when the build fails (here: MkDocs cannot read its configuration)
+    (tmp_path / "mkdocs.yml").write_text("site_name: [unclosed\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["build", "--notes", str(examples_dir), "--site-dir", str(tmp_path / "site2"), "--quiet"]) != 0
+    assert gc.get_freeze_count() == 0
+    assert (gc.isenabled(), gc.get_threshold()) == before
 
 
 def test_each_build_run_from_python_reports_to_the_stderr_of_its_own_time(tmp_path: Path,
