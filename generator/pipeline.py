@@ -21,9 +21,9 @@ from generator.pagecache import PageCache
 from generator.site import GeneratedSite, SiteOptions, generate
 from graph.build import BuildResult, ParseCache, RelationMemo, build_from_notes, note_stem
 from graph.cache import DiskParseCache, cache_version
+from graph.gcpolicy import may_freeze
 from graph.loading import SKIP_DIRS, excluded_inside, load_vault
 from graph.model import Diagnostic, Document
-from graph.parallel import within_budget
 from graph.vocabulary import builtin_dir, load_vocabulary
 
 _CACHES: dict[str, ParseCache] = {}
@@ -168,13 +168,6 @@ def last_positions(notes_dir: Path) -> dict[str, tuple[float, float]] | None:
     return _POSITIONS.get(str(notes_dir.resolve()))
 
 
-FREEZE_SHARE = 2.0
-"""Freeze only where the memory budget holds this process three times over. Frozen objects
-that become garbage in cycles wait for the end of the build: at 10,000 notes that kept the
-largest process at 1,171 MB instead of 1,006 MB (while saving 13 of 110 s); a 1,000-note
-build (about 200 MB) freezes."""
-
-
 def build_site(notes_dir: Path, vocabulary: tuple[str, ...] = (), options: SiteOptions | None = None,
                exclude: tuple[Path, ...] = (), cache_dir: Path | None = None, keep_layout: bool = False,
                defer_map: bool = False, hold: bool = False) -> Built:
@@ -188,11 +181,11 @@ def build_site(notes_dir: Path, vocabulary: tuple[str, ...] = (), options: SiteO
     ``hold``: the graph and the pages live as long as the build (a plain build): they are kept out of the
     garbage collector's passes (``gc.freeze``; the caller calls ``gc.unfreeze``), which
     walked all of them (0.13 s at 1,000 notes) each time they ran while pages were drawn.
-    Only while the process is small next to the memory budget (see :data:`FREEZE_SHARE`).
+    Only while the process is small next to the memory budget (:func:`graph.gcpolicy.may_freeze`).
     """
     result, texts, reparsed = build_result(notes_dir, vocabulary, exclude, cache_dir, remember_relations=keep_layout,
                                            hold=hold)
-    frozen = hold and within_budget(1, FREEZE_SHARE)
+    frozen = hold and may_freeze()
     if frozen:
         gc.freeze()
     key = str(notes_dir.resolve())
