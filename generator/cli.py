@@ -24,13 +24,13 @@ import shutil
 import sys
 import tempfile
 import traceback
-from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import TextIO
 
 from graph import headstart
+from graph.gcpolicy import held
 from graph.vocabulary import VocabularyError
 
 # This module imports only what ``kgsite build`` needs before it starts parsing the notes
@@ -164,24 +164,12 @@ def _cache_dir(site: Path) -> Path:
     return Path(USER_CACHE_DIR) if USER_CACHE_DIR else site.parent / ".kgsite-cache"
 
 
-@contextlib.contextmanager
-def _starting_up() -> Iterator[None]:
-    """No garbage-collector pass while MkDocs, the theme and the plugins load, and what they
-    made frozen out of later passes: modules, classes and the configuration live as long as
-    the process, and the collector walked them 100 times (0.045 s) before the build began.
-    (The plugin unfreezes everything when the build is done: ``on_shutdown``.)"""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if was:
-            gc.enable()
-
-
 def cmd_build(args: argparse.Namespace) -> int:
-    with _starting_up():
+    # no collector pass while MkDocs, the theme and the plugins load, and what they made
+    # (modules, classes, the configuration: alive for the whole run) frozen out of later
+    # passes, which walked it 100 times (0.045 s) before the build began; the plugin
+    # unfreezes everything when the build is done (on_shutdown), or main() if it failed
+    with held():
         from mkdocs.commands.build import build
         from mkdocs.config import load_config
         from mkdocs.exceptions import Abort, ConfigurationError, PluginError
@@ -208,7 +196,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     if args.strict:
         kwargs["strict"] = True
     try:
-        with _starting_up():
+        with held():
             cfg = load_config(**kwargs)  # type: ignore[arg-type]
             # as `mkdocs build` does: plugins live as long as the process (MkDocs keeps those with
             # startup hooks between configurations), and ours learns here that this is not `serve`
@@ -355,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     finally:
         headstart.cancel()  # a build that failed before its graph stage did not take it
-        gc.unfreeze()  # (a build that failed early froze what MkDocs had loaded: _starting_up)
+        gc.unfreeze()  # (a build that failed early froze what MkDocs had loaded: cmd_build)
         # called from Python (a test, a script), the next build must not find this one's notes folder
         for name, value in saved.items():
             if value is None:

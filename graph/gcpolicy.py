@@ -57,7 +57,8 @@ def held() -> Iterator[None]:
     For extraction in a plain build, whose objects live to the end of the build: with
     :func:`fewer_collections` the collector still walked them 80 times (0.14 s at 1,000
     notes), and extraction leaves next to no cyclic garbage for a pass to find (14 objects
-    at 1,000 notes; everything else is freed by reference counting as usual)."""
+    at 1,000 notes; everything else is freed by reference counting as usual). ``kgsite build``
+    also loads MkDocs under it: modules and the configuration live as long as the process."""
     was = gc.isenabled()
     gc.disable()
     try:
