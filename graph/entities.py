@@ -239,7 +239,10 @@ class Resolver:
         if len(k) < 3 or not surface.isascii() or k in self.plain_words:
             return None
         hits = self._short_forms().get(k, [])
+        if not hits:
+            return None
         if self.note_context is not None:
+            # (read only now: finding every known name in the note is most of a resolution)
             # only where the note names the platform: "Pipelines" in a SageMaker note
             around = self.note_context()
             named = [t for t in hits if slugify(t.parent) in around or term_id(t) in around]

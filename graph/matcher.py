@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
 
-from graph.textkey import fold_char, folded_with_index, is_ascii_word, key
+from graph.textkey import fold, folded_map, folded_with_index, is_ascii_word, key
 from graph.vendors import vendor_words
 
 MEMO_LIMIT = 60_000
@@ -51,7 +51,7 @@ class Matcher:
             k = key(form)
             if len(k) >= 2 or (k and not k.isascii()):
                 self.by_key.setdefault(k, entity)
-            full = _fold_plain(form.strip())
+            full = fold(form.strip())
             if full != k and len(full) >= 2:
                 self.by_key.setdefault(full, entity)
         buckets: dict[str, list[str]] = defaultdict(list)
@@ -186,23 +186,10 @@ class _Index:
         return bisect_right(self.ends, i)
 
 
-_FOLDED: dict[int, str] = {}
-"""``str.translate`` table of :func:`graph.textkey.fold_char`, grown with each new character."""
-
-
-def _fold_plain(text: str) -> str:
-    """``folded_with_index(text)[0]``, without the index."""
-    table = _FOLDED
-    for c in set(text):
-        if ord(c) not in table:
-            table[ord(c)] = fold_char(c)
-    return text.translate(table)
-
-
 def _fold(text: str) -> tuple[str, _Index]:
     """:func:`graph.textkey.folded_with_index`, with the per-character work done in C."""
-    folded = _fold_plain(text)
-    return folded, _Index(list(map(_FOLDED.__getitem__, map(ord, text))))
+    folded = fold(text)
+    return folded, _Index(list(map(folded_map().__getitem__, map(ord, text))))
 
 
 def trie_pattern(keys: Iterable[str]) -> str:
