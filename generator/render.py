@@ -10,14 +10,14 @@ from __future__ import annotations
 import contextlib
 import html
 import json
-import os
 import re
 from functools import lru_cache
-from pathlib import Path
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
 from jinja2.bccache import Bucket, BytecodeCache, FileSystemBytecodeCache
 from markupsafe import Markup, escape
+
+from graph.machinecache import folder as machine_folder
 
 MD_SPECIAL = re.compile(r"([\\`*_\[\]{}<>#|!~])")
 #: An element that would make the browser fetch from another site as soon as the page loads.
@@ -61,21 +61,15 @@ def environment(user_templates: str = "") -> Environment:
 def template_cache() -> BytecodeCache | None:
     """Compiled templates kept between runs, the way Python keeps ``.pyc`` files: in
     ``$XDG_CACHE_HOME/kgsite/templates`` (``~/.cache/...``), or the folder
-    ``KGSITE_TEMPLATE_CACHE`` names (``off``: none).
+    ``KGSITE_TEMPLATE_CACHE`` names (``off``: none); see :mod:`graph.machinecache`.
 
     Why: every build compiled Material's templates (0.16 s) and ours (0.06 s) again, on
     the core the build waits on. Jinja checks each entry against the template's source
     and its own version, and replaces a file atomically, so a theme update, another
     kgsite or two builds at once never read a stale or half-written entry; a cache that
     cannot be written only means compiling, as before."""
-    where = os.environ.get(TEMPLATE_CACHE_ENV, "").strip()
-    if where.lower() in ("off", "0", "no", "false"):
-        return None
-    user_cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    folder = Path(where) if where else user_cache / "kgsite" / "templates"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
+    folder = machine_folder("templates", TEMPLATE_CACHE_ENV)
+    if folder is None:
         return None
     return FileSystemBytecodeCache(str(folder))
 

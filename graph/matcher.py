@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
 
+from graph.machinecache import compiled_trie
 from graph.textkey import fold, folded_map, folded_with_index, is_ascii_word, key
 from graph.vendors import vendor_words
 
@@ -64,8 +65,9 @@ class Matcher:
         if base is not None and all(k in self.by_key for k in base.by_key):
             inherited = list(base.patterns)
             own = [k for k in self.by_key if k not in base.by_key]
-        own_pattern = trie_pattern(own)
-        self.patterns: tuple[re.Pattern[str], ...] = (*inherited, *([re.compile(own_pattern)] if own_pattern else []))
+        # (a vocabulary's pattern is kept compiled between runs: graph.machinecache)
+        own_pattern = compiled_trie(own)
+        self.patterns: tuple[re.Pattern[str], ...] = (*inherited, *([own_pattern] if own_pattern else []))
         self._found: dict[str, tuple[Hit, ...]] = {}
 
     def find(self, text: str) -> list[Hit]:

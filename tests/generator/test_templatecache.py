@@ -43,7 +43,7 @@ def test_no_compiled_templates_are_kept_when_switched_off(tmp_path: Path, monkey
     monkeypatch.setenv("XDG_CACHE_HOME", str(home_cache))
     monkeypatch.setenv("KGSITE_TEMPLATE_CACHE", "off")
     off = build(tmp_path, monkeypatch, "off")
-    assert not home_cache.exists()
+    assert not (home_cache / "kgsite" / "templates").exists()
     monkeypatch.delenv("KGSITE_TEMPLATE_CACHE")
     assert build(tmp_path, monkeypatch, "on") == off
     assert len(list((home_cache / "kgsite" / "templates").iterdir())) >= 20
