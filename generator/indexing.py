@@ -91,12 +91,15 @@ def uses_material_search(config: Any) -> bool:
                for p in config.plugins.values())
 
 
-def feed_lean_html(config: Any, precomputed: Callable[[str], Indexed | None] | None = None) -> Counter[str]:
+def feed_lean_html(config: Any, precomputed: Callable[[str], Indexed | None] | None = None,
+                   pristine: Callable[[Any], bool] | None = None) -> Counter[str]:
     """Make the search plugin index each page's :func:`lean` HTML, or take the sections
     found ahead of time (``precomputed`` by page path) when the HTML is unchanged, or (for
     Material's plugin) read them with :func:`generator.searchsections.sections`. Call in
     ``on_pre_build``, after every plugin's ``on_config`` created its index. Returns how
-    many pages were indexed each way ("ahead", "read", "parsed"), counted as the build goes."""
+    many pages were indexed each way ("ahead", "read", "parsed"), counted as the build goes.
+    ``pristine``: whether a page's HTML is still the very string its sections were found in
+    (then it is not digested again to be sure: 0.1-0.2 s of a 1,000-note build)."""
     counts: Counter[str] = Counter()
     for plugin in config.plugins.values():
         index = getattr(plugin, "search_index", None)
@@ -105,7 +108,8 @@ def feed_lean_html(config: Any, precomputed: Callable[[str], Indexed | None] | N
             continue
         add = getattr(add, "kgsite_wrapped", add)
         material = type(plugin).__module__.startswith("material.plugins.search")
-        index.add_entry_from_context = _lean_adder(index, add, precomputed if material else None, counts, material)
+        index.add_entry_from_context = _lean_adder(index, add, precomputed if material else None, counts, material,
+                                                   pristine)
     return counts
 
 
@@ -131,16 +135,17 @@ def paused(config: Any) -> Iterator[None]:
 
 
 def _lean_adder(index: Any, add: Callable[[Any], None], precomputed: Callable[[str], Indexed | None] | None,
-                counts: Counter[str], material: bool) -> Callable[[Any], None]:
+                counts: Counter[str], material: bool, pristine: Callable[[Any], bool] | None) -> Callable[[Any], None]:
     def add_lean(page: Any) -> None:
         full = page.content
         if not isinstance(full, str):
             add(page)
             return
-        thin = lean(full)
         known = precomputed(page.file.src_uri) if precomputed is not None else None
+        untouched = known is not None and pristine is not None and pristine(page)
+        thin = full if untouched else lean(full)
         found: tuple[tuple[str | None, str, str], ...] | None = None
-        if known is not None and known.digest == _digest(thin):
+        if known is not None and (untouched or known.digest == _digest(thin)):
             counts["ahead"] += 1
             found = known.sections
         elif material:

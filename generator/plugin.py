@@ -95,6 +95,9 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         self.rendered: Rendered = {}  # page -> the HTML MkDocs got for it (while serving)
         #: page -> the HTML MkDocs got for it, already as published, until on_page_content
         self.final: dict[str, str] = {}
+        # a page's HTML as published, while it still is (the very string): its search
+        # sections found ahead need no check against it (indexing.feed_lean_html)
+        self.pristine: dict[str, str] = {}
         self.nav: Any = None
         self.env: Any = None  # the theme's environment, files and configuration of the last build (serving)
         self.files: Files | None = None
@@ -148,13 +151,18 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         self.themed = None
         self.skeletons = None
-        self.index_counts = indexing.feed_lean_html(config, self._indexed)
+        self.index_counts = indexing.feed_lean_html(config, self._indexed, self._pristine)
         if self.dirty:
             # Material merges a dirty build's index with the previous one for one page only;
             # generator.incremental merges every page instead
             for plugin in config.plugins.values():
                 if hasattr(plugin, "search_index_prev"):
                     plugin.search_index_prev = None
+
+    def _pristine(self, page: Page) -> bool:
+        """Whether ``page``'s HTML is, as an object, the one we published: no plugin has
+        changed it since (asked once, as the page is indexed)."""
+        return self.pristine.pop(page.file.src_uri, None) is page.content
 
     def _indexed(self, page: str) -> indexing.Indexed | None:
         """A generated page's search sections, found ahead (taken once)."""
@@ -365,7 +373,7 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         if self.serving:  # pages of deleted notes
             self.rendered = {p: r for p, r in self.rendered.items() if p in self.built.site.pages}
         self.site, self.stats = self.built.site, stats_markdown(self.built.result.graph)
-        self.ours, self.parked, self.stats_pages, self.final = set(), {}, set(), {}
+        self.ours, self.parked, self.stats_pages, self.final, self.pristine = set(), {}, set(), {}, {}
         self.parked_bytes = 0
         if not self.serving:
             # from here on MkDocs needs the pages only: the graph, the parsed notes and
@@ -461,6 +469,8 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         parked = self.parked.pop(page.file.src_uri, None)
         if parked is not None:
             page.content = parked if isinstance(parked, str) else zlib.decompress(parked).decode("utf-8")
+            if page.file.src_uri in self.pristine:
+                self.pristine[page.file.src_uri] = page.content
         if self.themed is not None and page.file.src_uri in self.themed.hits:
             return self.themed.context(context, page)
         if self.skeletons is not None and page.file.src_uri in self.skeletons.own:
@@ -480,7 +490,10 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
             if before is not None and before[0] == html:
                 return before[1]
         # a page drawn as published keeps the very string it was given, unless a plugin changed it
-        out = html if self.final.pop(page.file.src_uri, None) is html else self._finished(page.file.src_uri, html)
+        published = self.final.pop(page.file.src_uri, None) is html
+        out = html if published else self._finished(page.file.src_uri, html)
+        if published and not self.serving:
+            self.pristine[page.file.src_uri] = out
         if self.serving:
             self.content_memo[page.file.src_uri] = (html, out)
         elif page.file.src_uri in self.ours:

@@ -87,3 +87,31 @@ def test_sections_found_ahead_give_the_index_parsing_gives(seeds_dir: Path, tmp_
     assert re.search(r"of 0 pages found as they were drawn, 0 read by kgsite, \d+ parsed", counts), counts
     assert ahead == parsed
     assert read == parsed
+
+
+def test_a_page_another_plugin_changes_before_indexing_is_indexed_as_changed(seeds_dir: Path,
+                                                                             tmp_path: Path) -> None:
+    """Sections found ahead are taken as they are only while the page's HTML is the very
+    string we published; a plugin that changes it between our hooks and the search
+    plugin's (a hook here) has its text indexed, on our pages as on the others."""
+    import json
+
+    from tests.conftest import kgsite
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "index.md").write_text("# home\n", encoding="utf-8")
+    (tmp_path / "hooks.py").write_text(
+        "from mkdocs.plugins import event_priority\n\n\n"
+        "@event_priority(50)  # after kgsite's, before the search plugin's\n"
+        "def on_page_context(context, page, config, nav):\n"
+        "    page.content = page.content + '<p>hookaddedword</p>'\n"
+        "    return context\n", encoding="utf-8")
+    (tmp_path / "mkdocs.yml").write_text(
+        "site_name: t\ntheme: {name: material}\nhooks: [hooks.py]\nplugins:\n  - search\n"
+        f"  - knowledge-graph:\n      notes: {json.dumps(str(seeds_dir))}\n", encoding="utf-8")
+    kgsite("build", "--notes", str(seeds_dir), "--site-dir", str(tmp_path / "site"), cwd=tmp_path)
+    index = json.loads((tmp_path / "site" / "search" / "search_index.json").read_text(encoding="utf-8"))
+    pages = {d["location"].split("#")[0] for d in index["docs"]}
+    marked = {d["location"].split("#")[0] for d in index["docs"] if "hookaddedword" in d["text"]}
+    assert len(pages) > 300 and any(p.startswith("services/") for p in pages), len(pages)
+    assert marked == pages, sorted(pages - marked)[:5]
