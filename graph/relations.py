@@ -240,6 +240,10 @@ def cue_relations(block: Block, mentions: list[Located], ctx: Context, cues: Cue
         return []  # every relation below joins mentions of the block's own sentences
     out: list[Relation] = []
     text = fold_same_length(block.text)
+    if not cues.any_cue(text):
+        # no cue word in the block, so none in any of its sentences (most blocks): one
+        # search instead of cutting it into sentences (a cue's boundaries read the same)
+        return []
     topic = ctx.parent_subject or ctx.section_subject
     for s, e in _sentences_with_offsets(text):
         sent = text[s:e]
