@@ -436,6 +436,7 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
     def _drop_written(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
         """A generated page is written and indexed by now: drop its HTML (at 10,000 notes
         MkDocs would otherwise hold every page's body until the end of the build)."""
+        self.pristine.pop(page.file.src_uri, None)  # (where no search plugin asked for it)
         if self.site is not None and page.file.src_uri in self.site.pages:
             page.content = ""
         if self.forked is not None:
