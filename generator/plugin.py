@@ -97,7 +97,7 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         self.final: dict[str, str] = {}
         # a page's HTML as published, while it still is (the very string): its search
         # sections found ahead need no check against it (indexing.feed_lean_html)
-        self.pristine: dict[str, str] = {}
+        self.pristine: dict[str, str | None] = {}
         self.nav: Any = None
         self.env: Any = None  # the theme's environment, files and configuration of the last build (serving)
         self.files: Files | None = None
@@ -494,7 +494,9 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         published = self.final.pop(page.file.src_uri, None) is html
         out = html if published else self._finished(page.file.src_uri, html)
         if published and not self.serving:
-            self.pristine[page.file.src_uri] = out
+            # a page parked below is recorded as it is restored (on_page_context): holding its
+            # string here would keep it whole beside its compressed copy (10,000 notes)
+            self.pristine[page.file.src_uri] = None if page.file.src_uri in self.ours else out
         if self.serving:
             self.content_memo[page.file.src_uri] = (html, out)
         elif page.file.src_uri in self.ours:
