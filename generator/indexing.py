@@ -142,8 +142,8 @@ def _lean_adder(index: Any, add: Callable[[Any], None], precomputed: Callable[[s
             add(page)
             return
         known = precomputed(page.file.src_uri) if precomputed is not None else None
-        untouched = pristine(page) if pristine is not None else False  # (asked once: the answer is let go)
-        untouched = untouched and known is not None
+        # (asked of every page: the plugin lets go of its record as it answers)
+        untouched = pristine is not None and pristine(page) and known is not None
         thin = full if untouched else lean(full)
         found: tuple[tuple[str | None, str, str], ...] | None = None
         if known is not None and (untouched or known.digest == _digest(thin)):

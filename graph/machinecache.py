@@ -1,6 +1,6 @@
 """What every build on a machine computes the same way, kept between runs, the way Python
 keeps ``.pyc`` files: compiled templates (:func:`generator.render.template_cache`) and the
-compiled pattern of a vocabulary's names (:func:`compiled_trie`).
+compiled pattern of a vocabulary's names (:func:`kept_pattern`).
 
 Why the pattern: the term matcher is one regular expression shaped as the trie of every
 spelling the vocabulary knows (about 4,500, a 43,000-character pattern). Python builds
@@ -24,7 +24,7 @@ import pickle
 import re
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -66,26 +66,26 @@ def _engine() -> str:
             f"{array.array(CODE).itemsize}")
 
 
-def compiled_trie(keys: Iterable[str]) -> re.Pattern[str] | None:
-    """:func:`graph.matcher.trie_pattern` of ``keys``, compiled; None for no keys."""
-    from graph.matcher import trie_pattern
-
-    names = sorted(set(keys))
-    if not names:
+def kept_pattern(names: Iterable[str], make: Callable[[list[str]], str]) -> re.Pattern[str] | None:
+    """``re.compile(make(names))`` (``names`` sorted, without repeats), read from the
+    machine's folder when it was compiled before; None for no names. ``make`` must give
+    the same pattern for the same names (the entry is named by the names alone)."""
+    listed = sorted(set(names))
+    if not listed:
         return None
-    where = folder("patterns", PATTERN_CACHE_ENV) if len(names) >= MIN_KEYS else None
+    where = folder("patterns", PATTERN_CACHE_ENV) if len(listed) >= MIN_KEYS else None
     if where is None:
-        return re.compile(trie_pattern(names))
-    digest = hashlib.blake2b("\n".join([_engine(), *names]).encode("utf-8"), digest_size=20).hexdigest()
+        return re.compile(make(listed))
+    digest = hashlib.blake2b("\n".join([_engine(), *listed]).encode("utf-8"), digest_size=20).hexdigest()
     path = where / f"trie-{digest}.pickle"
     with contextlib.suppress(Exception):  # any damage: compiled again below
-        found = _load(path.read_bytes(), names)
+        found = _load(path.read_bytes(), listed)
         if found is not None:
             os.utime(path)  # recently used: the last to be pruned
             return found
-    pattern = trie_pattern(names)
-    packed = _pack(pattern, names)
-    compiled = _load(packed, names) if packed is not None else None
+    pattern = make(listed)
+    packed = _pack(pattern, listed)
+    compiled = _load(packed, listed) if packed is not None else None
     if packed is None or compiled is None:  # an engine we cannot drive: compiled as usual
         return re.compile(pattern)
     _store(where, path, packed)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
 
-from graph.machinecache import compiled_trie
+from graph.machinecache import kept_pattern
 from graph.textkey import fold, folded_map, folded_with_index, is_ascii_word, key
 from graph.vendors import vendor_words
 
@@ -66,7 +66,7 @@ class Matcher:
             inherited = list(base.patterns)
             own = [k for k in self.by_key if k not in base.by_key]
         # (a vocabulary's pattern is kept compiled between runs: graph.machinecache)
-        own_pattern = compiled_trie(own)
+        own_pattern = kept_pattern(own, trie_pattern)
         self.patterns: tuple[re.Pattern[str], ...] = (*inherited, *([own_pattern] if own_pattern else []))
         self._found: dict[str, tuple[Hit, ...]] = {}
 
