@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import json
+import logging
 import os
 import sys
 import zlib
@@ -31,7 +32,7 @@ from generator import early, incremental, indexing
 from generator.forkpages import ForkedPages
 from generator.indexer import Indexer
 from generator.pagecache import PageCache
-from generator.pagewriter import PageWriter
+from generator.pagewriter import MKDOCS_LOGGER, HandedOver, PageWriter
 from generator.paths import Layout
 from generator.pipeline import Built, build_site, forget_parsed
 from generator.prerender import Prerendered, Rendered, install, install_meta
@@ -98,6 +99,7 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         # a page's HTML as published, while it still is (the very string): its search
         # sections found ahead need no check against it (indexing.feed_lean_html)
         self.pristine: dict[str, str | None] = {}
+        self.replaced: HandedOver | None = None  # while serving: pages written in one step
         self.nav: Any = None
         self.env: Any = None  # the theme's environment, files and configuration of the last build (serving)
         self.files: Files | None = None
@@ -115,6 +117,10 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         self.serving = command == "serve"
         # `kgsite serve` (or `mkdocs serve --dirty`): rebuild only the pages an edit changed
         self.dirty = self.serving and dirty
+        if self.serving and self.replaced is None:
+            # pages written whole in one step while serving (_hand_to_writer): not "skipped"
+            self.replaced = HandedOver()
+            logging.getLogger(MKDOCS_LOGGER).addFilter(self.replaced)
 
     def on_shutdown(self) -> None:
         """What the build held is collectable again (it was kept out of the collector's passes,
@@ -122,6 +128,9 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         end of the build, where the search index's rewrite made the collector walk every
         object of the build once more (0.15 s at 1,000 notes) just before the process ended."""
         gc.unfreeze()
+        if self.replaced is not None:
+            logging.getLogger(MKDOCS_LOGGER).removeFilter(self.replaced)
+            self.replaced = None
 
     def _cache_dir(self, config: MkDocsConfig) -> Path | None:
         if self.serving:
@@ -454,7 +463,17 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
     @event_priority(-1000)  # after every other plugin's changes, even one's said to be last
     def _hand_to_writer(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
         """The page's file goes to the writer's child (:mod:`generator.pagewriter`); MkDocs
-        writes nothing for an empty page."""
+        writes nothing for an empty page. While serving, the page's file is replaced in one
+        step instead: MkDocs empties a file before writing it again, and a browser reloading
+        at that moment (an edit's pages are written while the last ones are being shown) got
+        an empty page."""
+        if self.serving and self.replaced is not None and output.strip():
+            path = Path(page.file.abs_dest_path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _replace_file(path, output.encode("utf-8", errors="xmlcharrefreplace"))
+            self.replaced.pages.add(page.file.src_uri)
+            self.encoded = None
+            return ""
         if self.writer is None or not output.strip():
             self.encoded = None
             return output
