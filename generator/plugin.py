@@ -513,9 +513,9 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         published = self.final.pop(page.file.src_uri, None) is html
         out = html if published else self._finished(page.file.src_uri, html)
         if published and not self.serving:
-            # a page parked below is recorded as it is restored (on_page_context): holding its
-            # string here would keep it whole beside its compressed copy (10,000 notes)
-            self.pristine[page.file.src_uri] = None if page.file.src_uri in self.ours else out
+            # (a drawn page is one of ours, so parked below: its string is recorded as it is
+            # restored, on_page_context; held here, it would stay whole beside its compressed copy)
+            self.pristine[page.file.src_uri] = None
         if self.serving:
             self.content_memo[page.file.src_uri] = (html, out)
         elif page.file.src_uri in self.ours:
