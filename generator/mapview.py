@@ -139,6 +139,36 @@ def _edge_options(net: Network, s: str, t: str, k: str) -> dict[str, Any]:
                 dashes=style["dashes"], title=k).options
 
 
+class _EdgeJson:
+    """An edge's JSON as ``json_for_html(_edge_options(net, s, t, k))`` writes it, from pyvis's
+    options for the relation ``k`` with its two ends left open: edges of one relation differ
+    in nothing else (a JSON object's keys are sorted, so the ends always sit in the same
+    place). One ``json.dumps`` per relation and per node instead of one per edge: 0.2 s of
+    the map's 0.37 s at 1,000 notes (26,000 edges), on a core the pages are drawn on."""
+
+    OPEN = ("\0kgsite-from\0", "\0kgsite-to\0")
+
+    def __init__(self, net: Network) -> None:
+        self.net = net
+        self.templates: dict[str, tuple[str, str, str]] = {}
+        self.ids: dict[str, str] = {}
+
+    def _id(self, node: str) -> str:
+        done = self.ids.get(node)
+        if done is None:
+            done = self.ids[node] = json_for_html(node)
+        return done
+
+    def __call__(self, s: str, t: str, k: str) -> str:
+        parts = self.templates.get(k)
+        if parts is None:
+            whole = json_for_html(_edge_options(self.net, *self.OPEN, k))
+            head, _, rest = whole.partition(json_for_html(self.OPEN[0]))
+            middle, _, tail = rest.partition(json_for_html(self.OPEN[1]))
+            parts = self.templates[k] = (head, middle, tail)
+        return f"{parts[0]}{self._id(s)}{parts[1]}{self._id(t)}{parts[2]}"
+
+
 def _network() -> Network:
     # imported here: pyvis brings IPython (about 0.4 s), paid where the map is drawn (a
     # worker process, for a large vault), not by every process that imports kgsite
@@ -177,10 +207,11 @@ def graph_data_js(graph: nx.MultiDiGraph, layout: Layout, positions: dict[str, t
     edge_parts = []
     # (edges are appended as Network.add_edge would, without its scan of the node list for
     # both ends of every edge: quadratic, seconds at a thousand notes)
+    edge_json = _EdgeJson(net)
     for s, t, k in _map_edges(graph):
         part = kept.get((s, t, k))
         if part is None:
-            part = json_for_html(_edge_options(net, s, t, k))
+            part = edge_json(s, t, k)
         fresh[(s, t, k)] = part
         edge_parts.append(part)
     if memo is not None:
