@@ -80,12 +80,12 @@ def test_a_child_that_fails_leaves_its_pages_to_this_process(seeds_dir: Path, tm
     original = indexing.index_sections
     found = [0]
 
-    def index_sections(html: str, cut: bool = False) -> indexing.Indexed:
+    def index_sections(html: str, cut: bool = False, held: bool = True) -> indexing.Indexed:
         if os.getpid() != parent:
             found[0] += 1
             if found[0] > 25:
                 os._exit(3)  # the child dies after twenty-five pages
-        return original(html, cut)
+        return original(html, cut, held)
 
     monkeypatch.setattr(indexer, "index_sections", index_sections)
     assert built_tree(seeds_dir, tmp_path / "site", monkeypatch) == alone
