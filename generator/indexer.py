@@ -113,6 +113,6 @@ def _find_sections(order: list[str], html: Callable[[str], str | None], counter:
                     break
                 counter.value = k + 1
             text = html(order[k])
-            conn.send((k, index_sections(text, cut=True, held=False) if text is not None else None))
+            conn.send((k, index_sections(text, held=False) if text is not None else None))
         conn.send(None)
     os._exit(0)

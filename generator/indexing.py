@@ -29,7 +29,6 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 from generator import searchsections
-from generator.search import section_cuts
 
 # inline tags the indexer neither keeps nor needs for structure (headings are never inside them)
 INLINE = re.compile(r'<a class="headerlink"[^>]*>[^<]*</a>|</?(?:a|span|strong|em|b|i|mark|del|s|small|abbr|'
@@ -55,36 +54,28 @@ class Indexed:
 
     digest: bytes
     packed: bytes  # zlib of the pickled sections: (id, title HTML, text HTML) each
-    cuts: bytes = b""  # zlib of the pickled :func:`generator.search.section_cuts`, when found with them
 
     @property
     def sections(self) -> tuple[tuple[str | None, str, str], ...]:
         return cast(tuple[tuple[str | None, str, str], ...], pickle.loads(zlib.decompress(self.packed)))
-
-    @property
-    def cut_memo(self) -> dict[str, str]:
-        """The sections' texts cut for the search index, by :func:`generator.search.text_key` (empty when not found)."""
-        return cast(dict[str, str], pickle.loads(zlib.decompress(self.cuts))) if self.cuts else {}
 
 
 def _digest(thin: str) -> bytes:
     return hashlib.blake2b(thin.encode("utf-8"), digest_size=16).digest()
 
 
-def index_sections(html: str, cut: bool = False, held: bool = True) -> Indexed:
+def index_sections(html: str, held: bool = True) -> Indexed:
     """What Material's search parser makes of ``html`` (its :func:`lean` form): found by
     :func:`generator.searchsections.sections` when it can read the page exactly, by the
-    parser itself otherwise. ``cut``: with the sections' texts cut for the search index too.
-    ``held``: compressed, to be held until MkDocs indexes the page; else stored as they are
+    parser itself otherwise. ``held``: compressed, to be held until MkDocs indexes the page; else stored as they are
     (zlib level 0), for results taken as soon as they arrive (:mod:`generator.indexer`:
-    0.16 s less in its child and 0.04 s less in the build at 1,000 notes)."""
+    0.14 s less in its child and 0.04 s less in the build at 1,000 notes)."""
     level = 1 if held else 0
     thin = lean(html)
     found = searchsections.sections(thin)
     if found is None:
         found = material_sections(thin)
-    cuts = zlib.compress(pickle.dumps(section_cuts(found), protocol=5), level) if cut else b""
-    return Indexed(_digest(thin), zlib.compress(pickle.dumps(found, protocol=5), level), cuts)
+    return Indexed(_digest(thin), zlib.compress(pickle.dumps(found, protocol=5), level))
 
 
 def material_sections(html: str) -> tuple[tuple[str | None, str, str], ...]:

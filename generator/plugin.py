@@ -109,7 +109,6 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         self.skeletons: Skeletons | None = None  # our pages filled into the theme rendered once per kind
         self.writer: PageWriter | None = None  # the page files, written by a child process
         self.indexer: Indexer | None = None  # our pages' search sections, found by a forked child
-        self.cuts_ahead: dict[str, str] = {}  # their texts cut for the search index by that child
         self.encoded: tuple[str, bytes] | None = None  # the last page's output, as MkDocs writes it
         self.build_args: tuple[tuple[str, ...], tuple[Path, ...]] = ((), ())  # vocabulary files, excluded folders
 
@@ -177,10 +176,7 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
     def _indexed(self, page: str) -> indexing.Indexed | None:
         """A generated page's search sections, found ahead (taken once)."""
         if self.indexer is not None and page in self.indexer:
-            found = self.indexer.take(page)
-            if found is not None and found.cuts:
-                self.cuts_ahead.update(found.cut_memo)
-            return found
+            return self.indexer.take(page)
         return self.site.indexed.pop(page, None) if self.site is not None else None
 
     @event_priority(-100)  # the final navigation
@@ -192,7 +188,6 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
             drawn = site.prerendered
             order = [f.src_uri for f in files.documentation_pages(inclusion=InclusionLevel.is_included)
                      if f.src_uri in drawn and f.src_uri not in site.indexed]
-            self.cuts_ahead = {}
             self.indexer = Indexer.start(order, lambda uri: drawn[uri].html if uri in drawn else None)
         return nav
 
@@ -236,7 +231,6 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
 
     def on_build_error(self, *, error: Exception) -> None:
         gc.unfreeze()
-        self.cuts_ahead = {}
         self._stop_forked()
         self._stop_indexer()
         if self.writer is not None:
@@ -310,15 +304,12 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         assert self.site is not None
         index = site_dir / "search" / "search_index.json"
         cache = self.page_cache
-        ahead, self.cuts_ahead = self.cuts_ahead, {}
         if cache is None or not index.is_file() or index.stat().st_size > SEGMENTS_MEMO_MAX:
-            postprocess(site_dir, self.site.search_terms, config.use_directory_urls, ahead or None, text_key)
+            postprocess(site_dir, self.site.search_terms, config.use_directory_urls)
             return
         kept = cache.load_named("search-segments")
         memo: dict[str, str] = kept if isinstance(kept, dict) else {}
         before = set(memo)
-        memo.update(ahead)
-        del ahead
         postprocess(site_dir, self.site.search_terms, config.use_directory_urls, memo, text_key)
         if set(memo) != before:
             cache.store_named("search-segments", memo)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from generator import indexer, indexing, search
+from generator import indexer, indexing
 from tests.generator.sitetree import built_tree
 
 pytestmark = pytest.mark.slow
@@ -52,27 +52,6 @@ def test_the_childs_sections_give_the_same_search_index(seeds_dir: Path, tmp_pat
     assert len(index["docs"]) > taken["child"]
 
 
-def test_the_child_cuts_the_search_texts_and_the_index_is_the_same(seeds_dir: Path, tmp_path: Path,
-                                                                    monkeypatch: pytest.MonkeyPatch,
-                                                                    alone: dict[str, str]) -> None:
-    parent = os.getpid()
-    original = search.segment_html
-    cut: Counter[str] = Counter()
-
-    def segment_html(html: str) -> str:
-        if os.getpid() == parent:
-            cut["here"] += 1
-        return original(html)
-
-    monkeypatch.setattr(search, "segment_html", segment_html)
-    assert built_tree(seeds_dir, tmp_path / "site", monkeypatch) == alone
-    # the texts of our pages were cut by the child (whose calls this process cannot count):
-    # only the few other pages' texts are cut here
-    index = json.loads((tmp_path / "site" / "search" / "search_index.json").read_text(encoding="utf-8"))
-    assert len(index["docs"]) > indexer.THRESHOLD
-    assert cut["here"] * 10 < len(index["docs"])
-
-
 def test_a_child_that_fails_leaves_its_pages_to_this_process(seeds_dir: Path, tmp_path: Path,
                                                              monkeypatch: pytest.MonkeyPatch,
                                                              alone: dict[str, str], taken: Counter[str]) -> None:
@@ -80,12 +59,12 @@ def test_a_child_that_fails_leaves_its_pages_to_this_process(seeds_dir: Path, tm
     original = indexing.index_sections
     found = [0]
 
-    def index_sections(html: str, cut: bool = False, held: bool = True) -> indexing.Indexed:
+    def index_sections(html: str, held: bool = True) -> indexing.Indexed:
         if os.getpid() != parent:
             found[0] += 1
             if found[0] > 25:
                 os._exit(3)  # the child dies after twenty-five pages
-        return original(html, cut, held)
+        return original(html, held)
 
     monkeypatch.setattr(indexer, "index_sections", index_sections)
     assert built_tree(seeds_dir, tmp_path / "site", monkeypatch) == alone

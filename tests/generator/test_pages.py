@@ -18,7 +18,8 @@ import pytest
 
 from generator.paths import Layout
 from generator.render import defuse_html, offline_html
-from generator.search import KG_FIELD, ZWSP, page_location, rewrite_index, segment
+from generator.search import KG_FIELD, ZWSP, page_location, rewrite_index, segment, text_key
+from graph import parallel
 from graph.build import build_graph
 from graph.export import node_link
 from tests.conftest import EXAMPLES, kgsite
@@ -177,6 +178,23 @@ def test_rewrite_index_merges_entity_sections_and_keeps_other_pages() -> None:
     assert memo["<p>過学習を防ぐ</p>"] == f"<p>過学習を{ZWSP}防ぐ</p>"
     memo["<p>過学習を防ぐ</p>"] = "remembered"
     assert rewrite_index(data, {"concepts/過/": ["過学習", "Overfitting"]}, memo)["docs"][1]["text"] == "remembered"
+
+
+def test_a_large_index_is_cut_the_same_on_one_core_or_several(monkeypatch: pytest.MonkeyPatch) -> None:
+    docs = [{"location": f"notes/n{i}/", "title": f"ノート{i}",
+             "text": f"<p>過学習{i}を防ぐ<b>データドリフト</b>{i % 7}</p>"} for i in range(600)]
+    data = {"config": {"lang": ["ja"]}, "docs": docs}
+    monkeypatch.setenv("KGSITE_MEMORY_BUDGET_MB", "100000")
+    assert parallel.forks(len(docs))  # (the texts are cut by this process and a forked child)
+    several, memo_several = rewrite_index(data, {}), {}
+    assert rewrite_index(data, {}, memo_several, text_key) == several
+    monkeypatch.setenv("KGSITE_MEMORY_BUDGET_MB", "1")  # no fork fits: one core
+    assert not parallel.forks(len(docs))
+    memo_one: dict[str, str] = {}
+    assert rewrite_index(data, {}) == several
+    assert rewrite_index(data, {}, memo_one, text_key) == several
+    assert memo_one == memo_several and len(memo_one) == 2 * len(docs)
+    assert several["docs"][5]["text"] == f"<p>過学習{ZWSP}5{ZWSP}を{ZWSP}防ぐ<b>データドリフト</b>5</p>"
 
 
 def test_remote_images_become_links() -> None:
