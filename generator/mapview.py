@@ -143,8 +143,8 @@ class _EdgeJson:
     """An edge's JSON as ``json_for_html(_edge_options(net, s, t, k))`` writes it, from pyvis's
     options for the relation ``k`` with its two ends left open: edges of one relation differ
     in nothing else (a JSON object's keys are sorted, so the ends always sit in the same
-    place). One ``json.dumps`` per relation and per node instead of one per edge: 0.2 s of
-    the map's 0.37 s at 1,000 notes (26,000 edges), on a core the pages are drawn on."""
+    place). One ``json.dumps`` per relation and per node instead of one per edge: the map's
+    data at 1,000 notes (26,000 edges) took 0.26 s, now 0.12 s."""
 
     OPEN = ("\0kgsite-from\0", "\0kgsite-to\0")
 

@@ -108,7 +108,9 @@ def rewrite_index(data: dict[str, Any], entities: Mapping[str, list[str]],
 
     The texts not in the memo are cut first, all at once, on every core for a large index
     (:func:`graph.parallel.shared_map`): a first build's index is written at the end of the
-    build, when the second core has nothing left to do (0.3 s at 1,000 notes, one core)."""
+    build, when the second core has nothing left to do. At 1,000 notes the cutting took
+    0.14-0.18 s of this process; a child now takes about 40 % of the texts. (Cutting them
+    earlier, in the search-section child, made the page stage wait on that child.)"""
     used: set[str] = set()
     texts = list(dict.fromkeys(str(d.get(f, "")) for d in data.get("docs", []) for f in ("title", "text")))
     keys = {t: key(t) if key is not None else t for t in texts} if memo is not None else {}
