@@ -4,7 +4,7 @@
 A new process is what ``kgsite build`` is: nothing remembered in memory from an earlier
 run (the vocabulary, the term matchers), and no heap left over from the benchmark's other
 figures, which slowed the extraction measured inside the benchmark process by a tenth.
-What a machine keeps between runs (the vocabulary's compiled pattern,
+What a machine keeps between runs (the vocabulary's compiled pattern and parsed files,
 :mod:`graph.machinecache`) is read as by any build after a machine's first: the first
 run writes it. Reading the notes is not timed, nor are imports; the markdown-it
 baseline is timed the same way. Extraction runs as in a plain build (``hold``: no

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from graph import machinecache
 from graph.loading import read_vault
@@ -99,3 +100,85 @@ def test_only_the_most_recent_entries_are_kept(tmp_path: Path, monkeypatch: pyte
         names = {f"name{n}x{i}": f"e{i}" for i in range(machinecache.MIN_KEYS)}
         assert Matcher(names).find(f"see name{n}x7 here")[0].entity == "e7"
     assert len(entries(kept)) == 3
+
+
+# ---------------------------------------------------------------- parsed vocabulary files
+
+
+def test_vocabulary_files_are_parsed_once_per_machine_and_read_back_the_same(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    kept = tmp_path / "kept"
+    monkeypatch.setenv(machinecache.PATTERN_CACHE_ENV, str(kept))
+    user = tmp_path / "mine.yml"
+    user.write_text("kind: service\nentries:\n  - name: Amazon Foobar\n    aliases: [Foobar, フーバー]\n",
+                    encoding="utf-8")
+    load_vocabulary.cache_clear()
+    first = load_vocabulary((str(user),))
+    parsed = sorted(kept.glob("data-*.pickle"))
+    assert len(parsed) == len(first.sources)  # the built-in files and the user's
+    load_vocabulary.cache_clear()
+    calls: list[bytes] = []
+
+    original = yaml.load
+
+    def counting_load(*args: object, **kwargs: object) -> object:
+        calls.append(b"")
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(yaml, "load", counting_load)
+    second = load_vocabulary((str(user),))
+    assert calls == [] and second == first  # read back: no file parsed again
+    # an edited file is parsed again; the other files are still read back
+    user.write_text(user.read_text(encoding="utf-8").replace("フーバー]", "フーバー, FB]"), encoding="utf-8")
+    load_vocabulary.cache_clear()
+    third = load_vocabulary((str(user),))
+    assert len(calls) == 1
+    assert "FB" in next(t for t in third.terms if t.name == "Amazon Foobar").aliases
+    monkeypatch.setenv(machinecache.PATTERN_CACHE_ENV, "off")
+    load_vocabulary.cache_clear()
+    assert load_vocabulary((str(user),)) == third
+    load_vocabulary.cache_clear()
+
+
+@pytest.mark.parametrize("damage", [b"", b"garbage", "truncated", "flipped"])
+def test_a_damaged_parsed_file_is_parsed_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               damage: bytes | str) -> None:
+    monkeypatch.setenv(machinecache.PATTERN_CACHE_ENV, str(tmp_path))
+    source = b"a: [1, 2]\nb: text\n"
+
+    def parse(data: bytes) -> object:
+        return {"a": [1, 2], "b": "text"} if data == source else None
+
+    assert machinecache.kept_data(source, parse, "v1") == {"a": [1, 2], "b": "text"}
+    [entry] = tmp_path.glob("data-*.pickle")
+    good = entry.read_bytes()
+    if damage == "truncated":
+        entry.write_bytes(good[: len(good) // 2])
+    elif damage == "flipped":
+        entry.write_bytes(good[:-3] + bytes([good[-3] ^ 1]) + good[-2:])
+    else:
+        entry.write_bytes(damage if isinstance(damage, bytes) else b"")
+    assert machinecache.kept_data(source, parse, "v1") == {"a": [1, 2], "b": "text"}
+    assert entry.read_bytes() == good  # replaced by a good entry
+    # another parser version is another entry
+    assert machinecache.kept_data(source, parse, "v2") == {"a": [1, 2], "b": "text"}
+    assert len(list(tmp_path.glob("data-*.pickle"))) == 2
+
+
+def test_a_vocabulary_file_that_is_not_utf8_or_yaml_is_named_and_nothing_is_kept(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from graph.vocabulary import VocabularyError
+
+    kept = tmp_path / "kept"
+    monkeypatch.setenv(machinecache.PATTERN_CACHE_ENV, str(kept))
+    for name, data in (("latin1.yml", "kind: service\nentries:\n  - name: Caf\xe9\n".encode("latin-1")),
+                       ("broken.yml", b"kind: [unclosed\n")):
+        bad = tmp_path / name
+        bad.write_bytes(data)
+        load_vocabulary.cache_clear()
+        with pytest.raises(VocabularyError, match=name):
+            load_vocabulary((str(bad),))
+    load_vocabulary.cache_clear()
+    builtin = load_vocabulary(())
+    assert len(list(kept.glob("data-*.pickle"))) == len(builtin.sources)  # the built-in files only
+    load_vocabulary.cache_clear()
