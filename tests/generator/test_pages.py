@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -18,11 +21,10 @@ import pytest
 
 from generator.paths import Layout
 from generator.render import defuse_html, offline_html
-from generator.search import KG_FIELD, ZWSP, page_location, rewrite_index, segment, text_key
-from graph import parallel
+from generator.search import KG_FIELD, ZWSP, page_location, rewrite_index, segment, segment_html
 from graph.build import build_graph
 from graph.export import node_link
-from tests.conftest import EXAMPLES, kgsite
+from tests.conftest import EXAMPLES, ROOT, kgsite
 
 LAYOUT = Layout()
 
@@ -180,21 +182,36 @@ def test_rewrite_index_merges_entity_sections_and_keeps_other_pages() -> None:
     assert rewrite_index(data, {"concepts/過/": ["過学習", "Overfitting"]}, memo)["docs"][1]["text"] == "remembered"
 
 
-def test_a_large_index_is_cut_the_same_on_one_core_or_several(monkeypatch: pytest.MonkeyPatch) -> None:
-    docs = [{"location": f"notes/n{i}/", "title": f"ノート{i}",
-             "text": f"<p>過学習{i}を防ぐ<b>データドリフト</b>{i % 7}</p>"} for i in range(600)]
-    data = {"config": {"lang": ["ja"]}, "docs": docs}
-    monkeypatch.setenv("KGSITE_MEMORY_BUDGET_MB", "100000")
-    assert parallel.forks(len(docs))  # (the texts are cut by this process and a forked child)
-    several, memo_several = rewrite_index(data, {}), {}
-    assert rewrite_index(data, {}, memo_several, text_key) == several
-    monkeypatch.setenv("KGSITE_MEMORY_BUDGET_MB", "1")  # no fork fits: one core
-    assert not parallel.forks(len(docs))
-    memo_one: dict[str, str] = {}
-    assert rewrite_index(data, {}) == several
-    assert rewrite_index(data, {}, memo_one, text_key) == several
-    assert memo_one == memo_several and len(memo_one) == 2 * len(docs)
+CUT_BOTH_WAYS = """
+import json, os, sys
+from graph import parallel
+from generator.search import rewrite_index, text_key
+docs = [{"location": f"notes/n{i}/", "title": f"ノート{i}",
+         "text": f"<p>過学習{i}を防ぐ<b>データドリフト</b>{i % 7}</p>"} for i in range(600)]
+data = {"config": {"lang": ["ja"]}, "docs": docs}
+out = {}
+for budget in ("100000", "1"):  # two cores, then none forked (no copy fits 1 MB)
+    os.environ["KGSITE_MEMORY_BUDGET_MB"] = budget
+    memo = {}
+    out[budget] = [parallel.forks(len(docs)), rewrite_index(data, {}), rewrite_index(data, {}, memo, text_key), memo]
+json.dump(out, sys.stdout, ensure_ascii=False)
+"""
+
+
+def test_a_large_index_is_cut_the_same_on_one_core_or_several() -> None:
+    # in a process of its own: one with other threads alive (another test's) never forks
+    done = subprocess.run([sys.executable, "-c", CUT_BOTH_WAYS], capture_output=True, text=True, timeout=300,
+                          check=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    out = json.loads(done.stdout)
+    (forked, several, several_kept, memo_several), (alone, one, one_kept, memo_one) = out["100000"], out["1"]
+    assert forked and not alone
+    assert one == several == several_kept == one_kept
+    assert memo_one == memo_several and len(memo_one) == 2 * 600
     assert several["docs"][5]["text"] == f"<p>過学習{ZWSP}5{ZWSP}を{ZWSP}防ぐ<b>データドリフト</b>5</p>"
+    # every text cut as it is alone, whichever process cut it
+    assert [(d["title"], d["text"]) for d in several["docs"]] == [
+        (segment_html(f"ノート{i}"), segment_html(f"<p>過学習{i}を防ぐ<b>データドリフト</b>{i % 7}</p>"))
+        for i in range(600)]
 
 
 def test_remote_images_become_links() -> None:
