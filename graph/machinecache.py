@@ -110,13 +110,12 @@ def _pack(pattern: str, names: list[str]) -> bytes | None:
                 tuple(indexgroup))
     except Exception:  # another Python's internals: not kept
         return None
-    body = pickle.dumps((names, args), protocol=5)
-    return hashlib.blake2b(body, digest_size=16).digest() + body
+    return _sealed(pickle.dumps((names, args), protocol=5))
 
 
 def _load(data: bytes, names: list[str]) -> re.Pattern[str] | None:
-    check, body = data[:16], data[16:]
-    if hashlib.blake2b(body, digest_size=16).digest() != check:
+    body = _opened(data)
+    if body is None:
         return None
     kept_names, (pattern, flags, code, groups, groupindex, indexgroup) = pickle.loads(body)
     if kept_names != names:
@@ -142,16 +141,25 @@ def kept_data(source: bytes, load: Callable[[bytes], Any], version: str) -> Any:
     digest = hashlib.blake2b(b"\0".join([version.encode("utf-8"), source]), digest_size=20).hexdigest()
     path = where / f"data-{digest}.pickle"
     with contextlib.suppress(Exception):  # any damage: loaded again below
-        data = path.read_bytes()
-        check, body = data[:16], data[16:]
-        if hashlib.blake2b(body, digest_size=16).digest() == check:
+        body = _opened(path.read_bytes())
+        if body is not None:
             os.utime(path)
             return pickle.loads(body)
     loaded = load(source)
     with contextlib.suppress(Exception):  # (what cannot be pickled is not kept)
-        body = pickle.dumps(loaded, protocol=5)
-        _store(where, path, hashlib.blake2b(body, digest_size=16).digest() + body, "data-")
+        _store(where, path, _sealed(pickle.dumps(loaded, protocol=5)), "data-")
     return loaded
+
+
+def _sealed(body: bytes) -> bytes:
+    """``body`` behind its checksum, as an entry is written."""
+    return hashlib.blake2b(body, digest_size=16).digest() + body
+
+
+def _opened(data: bytes) -> bytes | None:
+    """An entry's body, or None when its checksum does not match (a damaged file)."""
+    body = data[16:]
+    return body if hashlib.blake2b(body, digest_size=16).digest() == data[:16] else None
 
 
 def _store(where: Path, path: Path, data: bytes, kind: str = "trie-") -> None:
