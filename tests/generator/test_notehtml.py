@@ -13,7 +13,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from generator.notehtml import note_html
+from generator.notehtml import note_html, note_renderer, renderer_for
 from generator.paths import href_url, rel
 from generator.prerender import Prerendered
 from tests.conftest import kgsite
@@ -28,6 +28,34 @@ def test_two_space_nested_bullets_nest_as_in_the_editor() -> None:
     out = note_html("- Amazon Rekognition\n  - 顔検索\n  - 物体検出\n    - ラベル\n", "notes/a.md", True)
     assert re.search(r"<li>Amazon Rekognition\s*<ul>\s*<li>顔検索</li>", out)
     assert re.search(r"<li>物体検出\s*<ul>\s*<li>ラベル</li>", out)
+
+
+NOTE_SYNTAX = [
+    "本文[^1]\n\n[^1]: 脚注の中身\n",
+    "インライン脚注^[すぐ読める補足]です\n",
+    "- [ ] 未着手\n- [x] 済み\n- [X] 済み\n",
+    "!!! note \"メモ\"\n    中身\n",
+    "??? tip \"折りたたみ\"\n    中身\n",
+    "???+ warning\n    開いた折りたたみ\n",
+    "`[^1]` はコードの中\n\n[^1]: 定義だけ\n",
+    "- 角括弧 [ ] だけの行\n- [y] 違う印\n",
+    "ただの文章。感嘆符は二つまで!! 疑問符も?? 二つ\n",
+    "| a | b |\n| --- | --- |\n| [x] | ^[表の中] |\n",
+]
+
+
+@pytest.mark.parametrize("markdown", NOTE_SYNTAX)
+def test_a_note_renders_as_with_every_plugin_whichever_it_uses(markdown: str) -> None:
+    """A plugin is left out for a note only when its syntax is absent: the page is the same."""
+    full = note_renderer().render(markdown, {"page": "notes/a.md", "dir_urls": True})
+    assert renderer_for(markdown).render(markdown, {"page": "notes/a.md", "dir_urls": True}) == full
+
+
+def test_footnotes_task_lists_and_admonitions_are_drawn() -> None:
+    out = note_html("".join(NOTE_SYNTAX[:5]), "notes/a.md", True)
+    assert 'class="footnote-ref"' in out and "脚注の中身" in out and "すぐ読める補足" in out
+    assert out.count('type="checkbox"') == 3 and out.count('checked="checked"') == 2
+    assert 'class="admonition note"' in out and 'class="admonition tip is-collapsible collapsible-closed"' in out
 
 
 def test_seed_notes_keep_their_nested_bullets(seeds_dir: Path, seeds_site: Path) -> None:
