@@ -30,6 +30,7 @@ from mdit_py_plugins.tasklists import tasklists_plugin
 
 from generator.notepage import MARK_CLOSE, MARK_MID, MARK_OPEN, heading_slug
 from generator.paths import href_url
+from graph.document import absent_block_rules
 
 EXTERNAL = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|#|/)")
 ID_COUNT = re.compile(r"^(.*)_([0-9]+)$")
@@ -76,12 +77,15 @@ def _image(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict
 TASK = re.compile(r"\[[ xX]\]")
 
 
-@lru_cache(maxsize=8)
-def note_renderer(footnotes: bool = True, tasks: bool = True, admonitions: bool = True) -> MarkdownIt:
-    """The renderer of note pages; a plugin left out (False) is one the note gives nothing
-    to do (:func:`renderer_for`)."""
+@lru_cache(maxsize=128)
+def note_renderer(footnotes: bool = True, tasks: bool = True, admonitions: bool = True,
+                  absent: tuple[str, ...] = ()) -> MarkdownIt:
+    """The renderer of note pages; a plugin left out (False) or a block rule named in
+    ``absent`` is one the note gives nothing to do (:func:`renderer_for`)."""
     # the preset stops at 20 nested tokens (ten list levels) and drops what is deeper
     md = MarkdownIt("commonmark", {"html": True, "maxNesting": 200}).enable(["table", "strikethrough"])
+    if absent:
+        md.disable(list(absent))
     if footnotes:
         md.use(footnote_plugin)
     if tasks:
@@ -95,16 +99,18 @@ def note_renderer(footnotes: bool = True, tasks: bool = True, admonitions: bool 
 
 
 def renderer_for(markdown: str) -> MarkdownIt:
-    """The note renderer without the plugins whose syntax ``markdown`` does not contain.
+    """The note renderer without the plugins and block rules whose syntax ``markdown`` does
+    not contain.
 
     Each plugin's rules are tried at every line or every inline position, and most notes
     use none of them: the footnotes, task lists and admonitions plugins were 0.17 s of
     the 1.3 s that markdown-it took over the note pages of 1,000 notes. A rule that cannot
     match changes nothing, so the page is the same with or without it: a footnote needs
     ``[^`` or ``^[``, a task item ``[ ]`` or ``[x]``, an admonition ``!!!`` or ``???``.
+    The block rules are those of :func:`graph.document.absent_block_rules`.
     """
     return note_renderer("[^" in markdown or "^[" in markdown, TASK.search(markdown) is not None,
-                         "!!!" in markdown or "???" in markdown)
+                         "!!!" in markdown or "???" in markdown, absent_block_rules(markdown))
 
 
 def put_marks(html: str, marks: tuple[str, ...]) -> str:
