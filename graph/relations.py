@@ -100,9 +100,6 @@ class Cues:
     def __init__(self, data: dict[str, Any]) -> None:
         rel = data.get("relations", {})
         self.ja: dict[str, list[str]] = {r: list(v.get("ja", [])) for r, v in rel.items()}
-        self.en: dict[str, list[re.Pattern[str]]] = {
-            r: [re.compile(rf"(?<![A-Za-z]){re.escape(w)}(?![A-Za-z])", re.I) for w in v.get("en", [])]
-            for r, v in rel.items()}
         parts = data.get("particles", {})
         self.subject_particles = sorted(parts.get("subject", []), key=len, reverse=True)
         self.object_particles = sorted(parts.get("object", []), key=len, reverse=True)
