@@ -20,7 +20,9 @@ run, as a ratio, so a slower or faster machine moves both:
 Vaults: ``../shared/seeds`` and synthetic vaults from ``../shared/tools/make_corpus.py``
 (250 and 1,000 notes, the 250 for the site-growth figure; 10,000 more with ``--full``).
 Nothing outside ``--out`` is written; the user's notes are only read.
-Results: ``<out>/results.json`` and ``<out>/results.md``.
+Results: ``<out>/results.json`` and ``<out>/results.md``. Where kgsite's runs alternate
+with the baseline's (extraction, build), each run is also compared with the baseline run
+beside it, in the figure's note: how far a single run strays.
 """
 
 from __future__ import annotations
@@ -66,6 +68,9 @@ class Figure:
     target: str = ""
     holds: bool | None = None
     note: str = ""
+    baseline_runs: tuple[float, ...] = ()
+    #: each run against the baseline run made beside it (figures whose runs alternate)
+    pair_ratios: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,13 +97,20 @@ class Bench:
 
     def add(self, name: str, vault: str, runs: Iterable[float], unit: str, baseline: str,
             baseline_runs: Iterable[float], target: str = "", check: Callable[[float, float], bool] | None = None,
-            note: str = "") -> Figure:
+            note: str = "", paired: bool = False) -> Figure:
+        """``paired``: the runs and the baseline's alternate, so each run is also compared with
+        the baseline run beside it (in the note). The verdict stays on the medians' ratio; the
+        pairs show how far one run of this machine strays (its speed drifts by a fifth
+        within minutes, and a build on two cores feels it more than one on a single core)."""
         values = tuple(round(v, 4) for v in runs)
-        base = tuple(baseline_runs)
+        base = tuple(round(v, 4) for v in baseline_runs)
         value, base_value = statistics.median(values), statistics.median(base)
         ratio = value / base_value if base_value else math.inf
+        pairs = tuple(round(v / w, 3) if w else math.inf for v, w in zip(values, base, strict=True)) if paired else ()
+        if pairs:
+            note = (note + "; " if note else "") + "run by run: " + ", ".join(f"{p:g}" for p in pairs)
         fig = Figure(name, vault, round(value, 4), unit, values, baseline, round(base_value, 4), round(ratio, 3),
-                     target, check(value, ratio) if check else None, note)
+                     target, check(value, ratio) if check else None, note, base, pairs)
         self.figures.append(fig)
         print(f"  {name:<24} {vault:<12} {value:>10.3f} {unit:<6} ({baseline} {base_value:.3f}; ratio {ratio:.2f})"
               + (f"  target {target}: {'holds' if fig.holds else 'FAILS'}" if check else ""), flush=True)
@@ -336,7 +348,7 @@ def bench_extraction(b: Bench, name: str, vault: Path, runs: int) -> None:
         ours.append(_extraction_run("kgsite", vault))
     b.add("extraction", name, ours, "MB/s", "markdown-it-py parse", base, ">= 0.5x", lambda v, r: r >= 0.5,
           note=f"{megabytes:.2f} MB, {len(raw)} notes; median of {len(ours)} alternating runs, each in a "
-               f"new process, as a build is")
+               f"new process, as a build is", paired=True)
 
 
 def bench_build(b: Bench, name: str, vault: Path, runs: int) -> dict[str, float]:
@@ -383,7 +395,7 @@ def bench_build(b: Bench, name: str, vault: Path, runs: int) -> dict[str, float]
     b.add("build", name, [r.seconds for r in kg_runs], "s", "plain mkdocs build", [r.seconds for r in plain_runs],
           "<= 1.3x" + (", <= 600 s" if big else ""),
           (lambda v, r: v <= 600) if big else (lambda v, r: r <= 1.3),
-          note=f"{n_notes} notes, first build (empty cache)")
+          note=f"{n_notes} notes, first build (empty cache)", paired=True)
     if rebuilds:
         b.add("rebuild", name, [r.seconds for r in rebuilds], "s", "plain mkdocs build",
               [r.seconds for r in plain_runs], "<= 1.3x", lambda v, r: r <= 1.3,

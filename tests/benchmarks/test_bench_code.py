@@ -58,6 +58,17 @@ def test_results_hold_every_figure_with_its_ratio(tmp_path: Path) -> None:
     assert math.isfinite(data["figures"][0]["ratio"])
 
 
+def test_alternating_runs_are_also_compared_pair_by_pair(tmp_path: Path) -> None:
+    b = Bench(tmp_path, runs=3, full=False, browser=False, serve=False)
+    fig = b.add("build", "x", [3.0, 1.0, 2.0], "s", "plain", [4.0, 4.0, 8.0], "<= 1.3x", lambda v, r: r <= 1.3,
+                note="3 notes", paired=True)
+    assert fig.pair_ratios == (0.75, 0.25, 0.25) and fig.ratio == 0.5  # the verdict is still the medians'
+    assert fig.note == "3 notes; run by run: 0.75, 0.25, 0.25"
+    data = json.loads((tmp_path / "results.json").read_text(encoding="utf-8")) if write_results(b, {}) else {}
+    assert data["figures"][0]["baseline_runs"] == [4.0, 4.0, 8.0]
+    assert b.add("map", "x", [1.0], "s", "pyvis", [2.0]).pair_ratios == ()
+
+
 def test_dir_size_counts_bytes_and_pages(tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "index.html").write_text("12345")
