@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import sys
@@ -9,7 +10,16 @@ from pathlib import Path
 
 import networkx as nx
 
-from benchmarks.run import Bench, _without_kgsite, dir_size, plain_mkdocs_project, scaled_graph, write_results
+from benchmarks.run import (
+    REPO,
+    Bench,
+    _without_kgsite,
+    compile_kgsite,
+    dir_size,
+    plain_mkdocs_project,
+    scaled_graph,
+    write_results,
+)
 from generator.cli import default_config
 from graph.build import build_graph
 
@@ -90,3 +100,13 @@ def test_tree_memory_counts_pages_shared_by_a_forked_child_once(tmp_path: Path) 
     assert r.returncode == 0
     assert r.tree_rss_mb > 380
     assert 190 < r.tree_pss_mb < 0.75 * r.tree_rss_mb
+
+
+def test_kgsite_is_measured_with_its_modules_compiled() -> None:
+    """As pip leaves an installed package: each module's bytecode where the import looks for it."""
+    compile_kgsite()
+    sources = sorted((REPO / "graph").glob("*.py")) + sorted((REPO / "generator").glob("*.py"))
+    assert len(sources) > 40
+    for source in sources:
+        cached = Path(importlib.util.cache_from_source(str(source)))
+        assert cached.is_file() and cached.stat().st_mtime >= source.stat().st_mtime, source.name
