@@ -932,14 +932,13 @@ def _add_notes(graph: nx.MultiDiGraph, docs: list[Document], mentions: list[Ment
         stem = note_stem(doc.path)
         for form in (stem, stem.rpartition("/")[2], doc.title):
             lookup.setdefault(form.casefold(), doc.path)
-    per_note: dict[tuple[str, str], list[Mention]] = defaultdict(list)
+    # each mention's evidence made as it is grouped (one pass over the mentions, not two)
+    per_note: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for m in mentions:
-        per_note[(m.note, m.key)].append(m)
+        per_note[(m.note, m.key)].append({"note": m.note, "line": m.line, "quote": m.surface, "rule": "mention"})
     nids = {doc.path: note_id(doc.path) for doc in docs}  # one string per note, not one per edge
-    for (note, eid), ms in sorted(per_note.items()):
-        graph.add_edge(nids[note], eid, key="mentions", relation="mentions",
-                       evidence=[{"note": m.note, "line": m.line, "quote": m.surface, "rule": "mention"}
-                                 for m in ms])
+    for note, eid in sorted(per_note):
+        graph.add_edge(nids[note], eid, key="mentions", relation="mentions", evidence=per_note[(note, eid)])
     return lookup
 
 
