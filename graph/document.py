@@ -10,16 +10,14 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import PurePosixPath
-from typing import Any
 
 import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from graph.cuefile import YAML_LOADER
 from graph.model import Block, BlockKind, Diagnostic, Document, RawNote, WikiLink
 
-# libyaml when present: same result, several times faster on a vault of front matter
-YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 WIKILINK = re.compile(r"(!?)\[\[([^\[\]|#^]*)(#\^?[^\[\]|]*)?(?:\|([^\[\]]*))?\]\]")
 MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")

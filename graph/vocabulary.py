@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from graph.cuefile import YAML_LOADER
 from graph.machinecache import kept_data
 from graph.textkey import key
 
@@ -76,15 +77,12 @@ def _terms_from(data: Any, origin: str) -> list[Term]:
 
 
 def _read_yaml(path: Path) -> Any:
-    # libyaml's loader when present: the pure-Python one spends about a second on the built-in files
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
     def parse(source: bytes) -> Any:
-        return yaml.load(source.decode("utf-8"), Loader=loader)
+        return yaml.load(source.decode("utf-8"), Loader=YAML_LOADER)
 
     try:
         # parsed once per machine for the same bytes (graph.machinecache.kept_data)
-        return kept_data(path.read_bytes(), parse, f"yaml {yaml.__version__} {loader.__name__}")
+        return kept_data(path.read_bytes(), parse, f"yaml {yaml.__version__} {YAML_LOADER.__name__}")
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise VocabularyError(f"{path}: cannot read vocabulary ({exc}).") from exc
 
