@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from graph.document import bold_terms
 from graph.model import Ambiguity, Block, Document, Merge
@@ -66,17 +67,74 @@ class EntityTable:
     # category, parent and kind by entity, as of ``maps_for`` entities (see build._record_maps)
     maps: tuple[dict[str, str], dict[str, str], dict[str, str]] = ({}, {}, {})
     maps_for: int = -1
+    #: when set (while serving), every call of the methods below, as asked: the same calls
+    #: on the same table make the same table (:func:`replay`)
+    log: list[TableCall] | None = None
+    #: with ``log``: the calls that changed what resolving reads (see :func:`replay`)
+    log_read: list[TableCall] = field(default_factory=list)
+    #: the keys the vocabulary answers (:meth:`Resolver.exact` looks there first)
+    vocabulary_keys: Container[str] = frozenset()
 
     def add_surface(self, surface: str, entity: str) -> None:
+        if self.log is not None:
+            self.log.append((EntityTable.add_surface, (surface, entity)))
+            if surface not in self.surface_to_id and key(surface) not in self.vocabulary_keys:
+                self.log_read.append((EntityTable.add_surface, (surface, entity)))
         self.surface_to_id.setdefault(surface, entity)
 
     def add_alias(self, entity: str, surface: str) -> None:
         """Every spelling seen for an entity; those of entities found in the notes are
         indexed by key so that :meth:`Resolver.exact` stays a dictionary lookup."""
         rec = self.records[entity]
+        if self.log is not None:
+            self.log.append((EntityTable.add_alias, (entity, surface)))
+            if rec.origin == "notes" and key(surface) not in self.note_keys:
+                self.log_read.append((EntityTable.add_alias, (entity, surface)))
         rec.aliases.add(surface)
         if rec.origin == "notes":
             self.note_keys.setdefault(key(surface), entity)
+
+    def new_record(self, id: str, name: str, kind: str, category: str = "", parent: str = "",
+                   description: str = "", origin: str = "vocabulary") -> None:
+        if self.log is not None:
+            call: TableCall = (EntityTable.new_record, (id, name, kind, category, parent, description, origin))
+            self.log.append(call)
+            self.log_read.append(call)
+        self.records[id] = EntityRecord(id, name, kind, category, parent, description, origin)
+
+    def add_merge(self, merge: Merge) -> None:
+        """A merge made by resolving, kept once per surface (the first reason given)."""
+        if self.log is not None:
+            self.log.append((EntityTable.add_merge, (merge,)))
+        if all(m.surface != merge.surface for m in self.merges):
+            self.merges.append(merge)
+
+    def add_ambiguity(self, ambiguity: Ambiguity) -> None:
+        if self.log is not None:
+            self.log.append((EntityTable.add_ambiguity, (ambiguity,)))
+        self.ambiguities.setdefault(ambiguity.surface, ambiguity)
+
+
+TableCall = tuple[Callable[..., None], tuple[Any, ...]]
+"""One change asked of an :class:`EntityTable`: the method and its arguments."""
+
+
+def replay(table: EntityTable, calls: Iterable[TableCall]) -> None:
+    """Make ``calls`` on ``table`` again (not logged a second time).
+
+    Resolving a spelling reads the entity records, the keys of spellings of terms found in
+    the notes, and the spellings seen whose key the vocabulary does not answer; the calls
+    that changed those are logged in ``log_read`` too. Two notes read from tables alike in
+    these, whose ``log_read`` calls are the same, leave tables alike in these: every later
+    note resolves as before and can replay its calls. The rest (merges and ambiguities
+    recorded, every spelling of a term) never changes what a resolution returns, and ends
+    the same whatever the order of builds, as every call is replayed."""
+    log, table.log = table.log, None
+    try:
+        for method, args in calls:
+            method(table, *args)
+    finally:
+        table.log = log
 
 
 def term_id(term: Term) -> str:
@@ -148,6 +206,7 @@ class Resolver:
         self.vocab = vocab
         self.table = EntityTable()
         self.index = vocab.index()
+        self.table.vocabulary_keys = self.index
         self.by_name = {t.name: t for t in vocab.terms}
         cues = vocab.cues or {}
         not_terms, self.list_columns = candidate_cues(vocab)
@@ -169,8 +228,8 @@ class Resolver:
     def ensure_term(self, term: Term) -> str:
         tid = term_id(term)
         if tid not in self.table.records:
-            self.table.records[tid] = EntityRecord(tid, term.name, term.kind, term.category,
-                                                   slugify(term.parent) if term.parent else "", term.description)
+            self.table.new_record(tid, term.name, term.kind, term.category,
+                                  slugify(term.parent) if term.parent else "", term.description)
         return tid
 
     def kind_of(self, entity: str) -> str:
@@ -300,7 +359,7 @@ class Resolver:
         if self.last_vetoed:
             fz = None
         if self.pending_ambiguity and not fz:
-            self.table.ambiguities.setdefault(surface, Ambiguity(surface, self.pending_ambiguity, note, line))
+            self.table.add_ambiguity(Ambiguity(surface, self.pending_ambiguity, note, line))
         if fz:
             self._merge(surface, fz[0], fz[1], note, line)
             return fz[0]
@@ -311,7 +370,7 @@ class Resolver:
         while eid in self.table.records and key(self.table.records[eid].name) != key(surface):
             eid += "-2"
         if eid not in self.table.records:
-            self.table.records[eid] = EntityRecord(eid, surface, kind, origin="notes")
+            self.table.new_record(eid, surface, kind, origin="notes")
         self.table.add_alias(eid, surface)
         self.table.add_surface(surface, eid)
         return eid
@@ -328,8 +387,7 @@ class Resolver:
 
     def _merge(self, surface: str, eid: str, reason: str, note: str, line: int) -> None:
         self.table.add_surface(surface, eid)
-        if all(m.surface != surface for m in self.table.merges):
-            self.table.merges.append(Merge(surface, eid, reason, note, line))
+        self.table.add_merge(Merge(surface, eid, reason, note, line))
 
 
 def _digits(text: str) -> str:
