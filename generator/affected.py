@@ -28,6 +28,7 @@ from typing import Any
 
 import networkx as nx
 
+from generator.adjacency import degrees
 from generator.paths import Layout
 from generator.views import RELATION_ORDER
 
@@ -40,17 +41,23 @@ Typed = dict[str, dict[tuple[str, str, str], Any]]
 
 def typed_edges(graph: nx.MultiDiGraph) -> Typed:
     """Every term's typed edges, both directions, with their evidence: one pass over the
-    edges (a hub's thousand mentions are skipped once, not once per question)."""
+    terms' own edges (a note's mentions, most of the edges, are never typed)."""
     out: Typed = {}
-    for s, t, k, data in graph.edges(keys=True, data=True):
-        if k in TYPED:
-            out.setdefault(s, {})[("out", t, k)] = data
-            out.setdefault(t, {})[("in", s, k)] = data
+    succ = graph._succ  # (generator.adjacency: the graph's own dicts, not NetworkX's views)
+    for s, d in graph.nodes(data="kind"):
+        if d == "note":
+            continue
+        for t, keyed in succ[s].items():
+            for k, data in keyed.items():
+                if k in TYPED:
+                    out.setdefault(s, {})[("out", t, k)] = data
+                    out.setdefault(t, {})[("in", s, k)] = data
     return out
 
 
-def degrees(graph: nx.MultiDiGraph) -> dict[str, int]:
-    return {n: sum(map(len, graph.succ[n].values())) + sum(map(len, graph.pred[n].values())) for n in graph}
+def term_degrees(graph: nx.MultiDiGraph) -> dict[str, int]:
+    """The degree of every term (what a page's local graph ranks its terms by)."""
+    return degrees(graph, (n for n, d in graph.nodes(data="kind") if d != "note"))
 
 
 @dataclass(frozen=True)
@@ -65,7 +72,7 @@ class LastBuild:
 
     @classmethod
     def of(cls, graph: nx.MultiDiGraph, layout: Layout, colors: dict[str, str]) -> LastBuild:
-        return cls(graph, layout, colors, typed_edges(graph), degrees(graph))
+        return cls(graph, layout, colors, typed_edges(graph), term_degrees(graph))
 
 
 def _display(data: dict[str, Any]) -> tuple[object, object, object]:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import networkx as nx
 
+from generator.adjacency import degree
 from generator.pagecache import PageCache, digest
 from generator.paths import Layout
 from generator.render import json_for_html
@@ -121,7 +122,7 @@ def _node_spec(graph: nx.MultiDiGraph, node: str, layout: Layout, positions: dic
     title = f"{d['name']}\n{kind} · {d.get('category', '')}"
     aliases = tuple(sorted({*map(str, d.get("aliases", [])), *map(str, d.get("vocabulary_aliases", []))}))
     return node, (("label", str(d["name"])), ("title", title), ("x", x), ("y", y), ("shape", KIND_SHAPES[kind]),
-                  ("color", colors[str(d.get("category") or "")]), ("size", 10 + min(30, graph.degree(node))),
+                  ("color", colors[str(d.get("category") or "")]), ("size", 10 + min(30, degree(graph, node))),
                   ("kind", kind), ("category", str(d.get("category") or "")), ("aliases", aliases),
                   ("url", page.removesuffix(".md")), ("physics", False))
 

@@ -22,7 +22,7 @@ from generator.site import GeneratedSite, SiteOptions, generate
 from graph.build import BuildResult, ParseCache, RelationMemo, build_from_notes, note_stem
 from graph.cache import DiskParseCache, cache_version
 from graph.gcpolicy import may_freeze
-from graph.loading import SKIP_DIRS, excluded_inside, load_vault
+from graph.loading import SKIP_DIRS, ReadMemo, excluded_inside, load_vault
 from graph.model import Diagnostic, Document
 from graph.vocabulary import builtin_dir, load_vocabulary
 
@@ -121,7 +121,9 @@ def build_result(notes_dir: Path, vocabulary: tuple[str, ...] = (), exclude: tup
     cache = _cache(notes_dir, vocabulary, cache_dir)
     if remember_relations and cache.relations is None:
         cache.relations = RelationMemo()
-    vault = load_vault(notes_dir, exclude)
+    if remember_relations and cache.reads is None:
+        cache.reads = ReadMemo()
+    vault = load_vault(notes_dir, exclude, cache.reads if remember_relations else None)
     read = (exclude, tuple((n.path, n.digest) for n in vault.notes), vault.skipped)
     if remember_relations and cache.last is not None and cache.last[0] == read:
         kept = cast(Result, cache.last[1])

@@ -12,7 +12,6 @@ import html
 import itertools
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field, replace
-from pathlib import PurePosixPath
 from typing import Any, TypeVar, cast
 
 import networkx as nx
@@ -44,7 +43,7 @@ from generator.views import (
     stats,
     typed_neighbours,
 )
-from graph.build import BuildResult
+from graph.build import BuildResult, note_stem
 from graph.model import Document
 from graph.parallel import THRESHOLD as PARALLEL_THRESHOLD
 from graph.parallel import Background, can_fork, in_background, shared_map, within_budget
@@ -240,8 +239,8 @@ def note_lookup(docs: Iterable[Document]) -> dict[str, str]:
     title, case-folded) -> the note; the first note wins."""
     lookup: dict[str, str] = {}
     for doc in docs:
-        stem = PurePosixPath(doc.path).with_suffix("").as_posix()
-        for form in (stem, PurePosixPath(stem).name, doc.title):
+        stem = note_stem(doc.path)
+        for form in (stem, stem.rpartition("/")[2], doc.title):
             lookup.setdefault(form.casefold(), doc.path)
     return lookup
 

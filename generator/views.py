@@ -13,6 +13,7 @@ from typing import Any
 
 import networkx as nx
 
+from generator.adjacency import degree
 from generator.mapview import KIND_SHAPES, RELATION_STYLES
 from generator.paths import Layout, rel
 from generator.render import json_for_html
@@ -127,7 +128,7 @@ def local_graph(graph: nx.MultiDiGraph, node: str, layout: Layout, colors: dict[
         # typed relations before vocabulary parts, then the better connected first
         typed = any(k != "part-of" for k in graph[node].get(n, {})) or any(
             k != "part-of" for k in graph[n].get(node, {}))
-        return (0 if typed else 1, -graph.degree(n), n)
+        return (0 if typed else 1, -degree(graph, n), n)
 
     hops = {node: 0}
     for o in sorted(neighbours(node), key=rank)[:LOCAL_RING]:

@@ -33,7 +33,7 @@ from graph.entities import (
     split_paren,
 )
 from graph.gcpolicy import fewer_collections, held
-from graph.loading import read_vault
+from graph.loading import ReadMemo, read_vault
 from graph.matcher import Hit, Matcher
 from graph.model import Diagnostic, Document, Evidence, Mention, RawNote, Relation
 from graph.parallel import THRESHOLD as PARALLEL_THRESHOLD
@@ -88,6 +88,8 @@ class ParseCache:
     pickled: dict[tuple[str, str], bytes] = field(default_factory=dict)
     #: while serving: each note's inferred relations and everything they were read from
     relations: RelationMemo | None = None
+    #: while serving: each note as last read, by its file's stat (see graph.loading.ReadMemo)
+    reads: ReadMemo | None = None
     #: while serving: what the last build read (notes, skipped files) and what it returned;
     #: a build of the same notes returns it (see generator.pipeline.build_result)
     last: tuple[object, object] | None = None
@@ -136,6 +138,9 @@ class RelationMemo:
     presenting: list[Presenting] = field(default_factory=list)
     presenting_vocab: Vocabulary | None = None
     replayed_presenting: int = 0
+    #: each note's definitions, with the note and its heads they were read from
+    definitions: dict[str, tuple[Document, tuple[tuple[int, str], ...], list[tuple[str, Evidence]]]] = field(
+        default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -357,7 +362,7 @@ def assemble(documents: Iterable[Document], vocab: Vocabulary, memo: RelationMem
     by_entity: dict[str, list[Mention]] = defaultdict(list)
     for m in mentions:
         by_entity[m.key].append(m)
-    definitions = _definitions(docs, heads)
+    definitions = _definitions(docs, heads, memo, now if memo is not None else None)
     head_notes: dict[str, set[str]] = defaultdict(set)
     for (path, _), head in heads.items():
         head_notes[head].add(path)
@@ -950,35 +955,55 @@ def _explicit(doc: Document, heads: dict[tuple[str, int], str], resolver: Resolv
     return out
 
 
-def _definitions(docs: list[Document], heads: dict[tuple[str, int], str]) -> dict[str, list[Evidence]]:
-    """What the notes say an entity is: the text right under its heading or bullet."""
+def _definitions(docs: list[Document], heads: dict[tuple[str, int], str], memo: RelationMemo | None = None,
+                 presenting: list[Presenting] | None = None) -> dict[str, list[Evidence]]:
+    """What the notes say an entity is: the text right under its heading or bullet.
+
+    A note's definitions depend on the note and its own heads alone: while serving, those
+    of a note whose heads were replayed (``presenting``) are kept from the last build."""
     out: dict[str, list[Evidence]] = defaultdict(list)
-    for doc in docs:
-        blocks = doc.blocks
-        for i, b in enumerate(blocks):
-            eid = heads.get((doc.path, b.line))
-            if not eid:
-                continue
-            if b.kind == "heading":
-                for nb in blocks[i + 1:i + 4]:
-                    if nb.kind == "heading":
-                        break
-                    if nb.kind in ("paragraph", "bullet") and nb.text:
-                        out[eid].append(Evidence(doc.path, nb.line, quote(sentences(nb.text)[0]), "heading"))
-                        break
-            elif b.kind == "bullet":
-                parts = re.split(r"[:：]", b.text, maxsplit=1)
-                rest = parts[1].strip() if len(parts) == 2 else ""
-                if not rest and " " in b.text and len(b.text) > 40:
-                    rest = b.text
-                if not rest:
-                    children = [nb for nb in blocks[i + 1:i + 4] if nb.kind == "bullet" and nb.depth > b.depth]
-                    rest = children[0].text if children else ""
-                if rest:
-                    out[eid].append(Evidence(doc.path, b.line, quote(rest), "bullet"))
-            elif b.kind == "table_row" and len(b.cells) > 1:
-                out[eid].append(Evidence(doc.path, b.line, quote(" / ".join(c for c in b.cells[1:] if c)),
-                                         "table-row"))
+    fresh: dict[str, tuple[Document, tuple[tuple[int, str], ...], list[tuple[str, Evidence]]]] = {}
+    for i, doc in enumerate(docs):
+        own = presenting[i].heads if presenting is not None else ()
+        kept = memo.definitions.get(doc.path) if memo is not None else None
+        same = kept is not None and kept[0] is doc and kept[1] == own
+        found = kept[2] if kept is not None and same else _note_definitions(doc, heads)
+        if memo is not None:
+            fresh[doc.path] = (doc, own, found)
+        for eid, ev in found:
+            out[eid].append(ev)
+    if memo is not None:
+        memo.definitions = fresh
+    return out
+
+
+def _note_definitions(doc: Document, heads: dict[tuple[str, int], str]) -> list[tuple[str, Evidence]]:
+    out: list[tuple[str, Evidence]] = []
+    blocks = doc.blocks
+    for i, b in enumerate(blocks):
+        eid = heads.get((doc.path, b.line))
+        if not eid:
+            continue
+        if b.kind == "heading":
+            for nb in blocks[i + 1:i + 4]:
+                if nb.kind == "heading":
+                    break
+                if nb.kind in ("paragraph", "bullet") and nb.text:
+                    out.append((eid, Evidence(doc.path, nb.line, quote(sentences(nb.text)[0]), "heading")))
+                    break
+        elif b.kind == "bullet":
+            parts = re.split(r"[:：]", b.text, maxsplit=1)
+            rest = parts[1].strip() if len(parts) == 2 else ""
+            if not rest and " " in b.text and len(b.text) > 40:
+                rest = b.text
+            if not rest:
+                children = [nb for nb in blocks[i + 1:i + 4] if nb.kind == "bullet" and nb.depth > b.depth]
+                rest = children[0].text if children else ""
+            if rest:
+                out.append((eid, Evidence(doc.path, b.line, quote(rest), "bullet")))
+        elif b.kind == "table_row" and len(b.cells) > 1:
+            out.append((eid, Evidence(doc.path, b.line, quote(" / ".join(c for c in b.cells[1:] if c)),
+                                      "table-row")))
     return out
 
 

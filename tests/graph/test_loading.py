@@ -119,3 +119,39 @@ def test_parsed_notes_survive_the_trip_to_and_from_a_worker_or_the_cache_whole()
         for a, b in zip(doc.blocks + doc.links, back.blocks + back.links, strict=True):  # type: ignore[operator]
             assert type(a) is type(b)
             assert [getattr(a, f.name) for f in fields(a)] == [getattr(b, f.name) for f in fields(b)]
+
+
+def test_serving_reads_again_only_the_notes_whose_files_changed(tmp_path: Path, monkeypatch: object) -> None:
+    import graph.loading as loading
+
+    shutil.copytree(EXAMPLES, tmp_path / "notes")
+    root = tmp_path / "notes"
+    monkeypatch.setattr(loading, "SETTLED_NS", 0)  # type: ignore[attr-defined]
+    memo = loading.ReadMemo()
+    first = load_vault(root, memo=memo)
+    count = len(first.notes) + len(first.skipped)
+    assert memo.reread == count
+    assert load_vault(root, memo=memo) == first and memo.reread == count
+    note = root / first.notes[2].path
+    note.write_text(note.read_text(encoding="utf-8") + "\n追記。\n", encoding="utf-8")
+    (root / "bin.md").write_bytes(b"\x00\x01")
+    again = load_vault(root, memo=memo)
+    assert memo.reread == count + 2  # the edited note and the new file
+    assert again == load_vault(root)  # what reading every file gives
+    assert [d.note for d in again.skipped] == [*(d.note for d in first.skipped), "bin.md"]
+    note.unlink()
+    assert load_vault(root, memo=memo) == load_vault(root)
+
+
+def test_a_file_read_just_after_it_was_saved_is_read_again(tmp_path: Path) -> None:
+    """A second save within the file system's time tick, of the same size, leaves the same
+    stat: a note read less than two seconds after its save is not kept."""
+    from graph.loading import ReadMemo
+
+    (tmp_path / "a.md").write_text("# A\n\nversion 1\n", encoding="utf-8")
+    memo = ReadMemo()
+    load_vault(tmp_path, memo=memo)
+    assert memo.kept == {}
+    (tmp_path / "a.md").write_text("# A\n\nversion 2\n", encoding="utf-8")
+    assert "version 2" in load_vault(tmp_path, memo=memo).notes[0].text
+    assert memo.reread == 2
