@@ -138,6 +138,10 @@ class RelationMemo:
     presenting: list[Presenting] = field(default_factory=list)
     presenting_vocab: Vocabulary | None = None
     replayed_presenting: int = 0
+    #: each note's mentions by term (graph.build.MentionGroups), with the mentions they were
+    #: made from and the terms left out (``mention_groups_passing``)
+    mention_groups: dict[str, tuple[list[Mention], MentionGroups]] = field(default_factory=dict)
+    mention_groups_passing: frozenset[str] = frozenset()
     #: each note's definitions, with the note and its heads they were read from
     definitions: dict[str, tuple[Document, tuple[tuple[int, str], ...], list[tuple[str, Evidence]]]] = field(
         default_factory=dict)
@@ -295,12 +299,14 @@ def assemble(documents: Iterable[Document], vocab: Vocabulary, memo: RelationMem
     located: dict[tuple[str, int], list[Located]] = {}
     serving = memo is not None
     found_in = _all_hits(matcher, docs) if memo is None else None
+    note_mentions: list[list[Mention]] = []  # each note's, in the order of the notes
     for doc in docs:
         kept = memo.mentions.get(doc.path) if memo is not None else None
         if memo is not None and kept is not None and kept.doc is doc and kept.matcher is matcher and kept.replay(
                 resolver, by_id):
             memo.reused_mentions += 1
             mentions.extend(kept.mentions)
+            note_mentions.append(kept.mentions)
             for bi, found in kept.located:
                 located[(doc.path, bi)] = found
             continue
@@ -328,8 +334,9 @@ def assemble(documents: Iterable[Document], vocab: Vocabulary, memo: RelationMem
             located[(doc.path, bi)] = found
             if serving:
                 doc_located.append((bi, found))
+        note_mentions.append(mentions[start:])
         if memo is not None:
-            memo.mentions[doc.path] = NoteMentions(doc, matcher, tuple(read.items()), mentions[start:],
+            memo.mentions[doc.path] = NoteMentions(doc, matcher, tuple(read.items()), note_mentions[-1],
                                                    doc_located)
     if memo is not None:  # notes deleted since the last build
         memo.mentions = {d.path: memo.mentions[d.path] for d in docs if d.path in memo.mentions}
@@ -354,35 +361,37 @@ def assemble(documents: Iterable[Document], vocab: Vocabulary, memo: RelationMem
     passing = {e for e in mentioned if resolver.table.records[e].category in background
                and resolver.table.records[e].origin == "vocabulary" and e not in related and e not in presented}
     mentioned -= passing
-    mentions = [m for m in mentions if m.key not in passing]
 
     # 4. graph
     graph = nx.MultiDiGraph()
     records = resolver.table.records
-    by_entity: dict[str, list[Mention]] = defaultdict(list)
-    for m in mentions:
-        by_entity[m.key].append(m)
+    groups = _mention_groups(docs, note_mentions, frozenset(passing), memo)
+    shown_mentions: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    mentioned_in: dict[str, set[str]] = defaultdict(set)
+    for doc, by_term in zip(docs, groups, strict=True):
+        for eid, (shown, _) in by_term.items():
+            shown_mentions[eid].extend(shown)
+            mentioned_in[eid].add(doc.path)
     definitions = _definitions(docs, heads, memo, now if memo is not None else None)
     head_notes: dict[str, set[str]] = defaultdict(set)
     for (path, _), head in heads.items():
         head_notes[head].add(path)
     for eid in sorted(mentioned):
         rec = records[eid]
-        ments = by_entity.get(eid, [])
-        notes = sorted({m.note for m in ments} | head_notes.get(eid, set()))
+        notes = sorted(mentioned_in.get(eid, set()) | head_notes.get(eid, set()))
         graph.add_node(eid, kind=rec.kind, name=rec.name, aliases=sorted(rec.aliases | {rec.name}),
                        category=rec.category or ("discovered" if rec.origin == "notes" else ""),
                        parent=rec.parent if rec.parent in mentioned else "", origin=rec.origin,
                        description=rec.description, notes=notes,
                        vocabulary_aliases=list(by_id[eid].aliases) if eid in by_id else [],
                        definitions=[_ev(e) for e in definitions.get(eid, [])],
-                       mentions=[{"note": m.note, "line": m.line, "surface": m.surface} for m in ments])
+                       mentions=shown_mentions.get(eid, []))
     for eid in sorted(mentioned):
         parent = graph.nodes[eid]["parent"]
         if parent and parent != eid:
             relations.append(Relation(eid, parent, "part-of", Evidence("", 0, "", "vocabulary-parent")))
     _add_relations(graph, relations)
-    titles = _add_notes(graph, docs, mentions)
+    titles = _add_notes(graph, docs, groups)
     graph.graph["entity_keys"] = _entity_keys(graph)
     # every category a node can have, whichever the notes use (stable map colours)
     graph.graph["categories"] = sorted({t.category for t in vocab.terms if t.category} | {"", "discovered", "note"})
@@ -1022,7 +1031,41 @@ def _add_relations(graph: nx.MultiDiGraph, relations: list[Relation]) -> None:
         graph.add_edge(s, t, key=rel, relation=rel, evidence=[_ev(e) for e in unique])
 
 
-def _add_notes(graph: nx.MultiDiGraph, docs: list[Document], mentions: list[Mention]) -> dict[str, str]:
+MentionGroups = dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]]
+"""One note's mentions by term, in the order written: as its node lists them, and as the
+evidence of the note's "mentions" edge to it."""
+
+
+def _mention_groups(docs: list[Document], note_mentions: list[list[Mention]], passing: frozenset[str],
+                    memo: RelationMemo | None) -> list[MentionGroups]:
+    """Each note's :data:`MentionGroups` (not the terms ``passing``: no page). While serving,
+    those of a note whose mentions were replayed (the same list) are the last build's: the
+    dictionaries are never changed once in a graph."""
+    out: list[MentionGroups] = []
+    kept = memo.mention_groups if memo is not None and memo.mention_groups_passing == passing else {}
+    for doc, ments in zip(docs, note_mentions, strict=True):
+        last = kept.get(doc.path)
+        if last is not None and last[0] is ments:
+            out.append(last[1])
+            continue
+        groups: MentionGroups = {}
+        for m in ments:
+            if m.key in passing:
+                continue
+            group = groups.get(m.key)
+            if group is None:
+                group = groups[m.key] = ([], [])
+            group[0].append({"note": m.note, "line": m.line, "surface": m.surface})
+            group[1].append({"note": m.note, "line": m.line, "quote": m.surface, "rule": "mention"})
+        out.append(groups)
+    if memo is not None:
+        memo.mention_groups = {doc.path: (ments, groups) for doc, ments, groups in zip(docs, note_mentions, out,
+                                                                                         strict=True)}
+        memo.mention_groups_passing = passing
+    return out
+
+
+def _add_notes(graph: nx.MultiDiGraph, docs: list[Document], groups: list[MentionGroups]) -> dict[str, str]:
     lookup: dict[str, str] = {}
     for doc in docs:
         nid = note_id(doc.path)
@@ -1031,13 +1074,11 @@ def _add_notes(graph: nx.MultiDiGraph, docs: list[Document], mentions: list[Ment
         stem = note_stem(doc.path)
         for form in (stem, stem.rpartition("/")[2], doc.title):
             lookup.setdefault(form.casefold(), doc.path)
-    # each mention's evidence made as it is grouped (one pass over the mentions, not two)
-    per_note: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    for m in mentions:
-        per_note[(m.note, m.key)].append({"note": m.note, "line": m.line, "quote": m.surface, "rule": "mention"})
-    nids = {doc.path: note_id(doc.path) for doc in docs}  # one string per note, not one per edge
-    for note, eid in sorted(per_note):
-        graph.add_edge(nids[note], eid, key="mentions", relation="mentions", evidence=per_note[(note, eid)])
+    # each note's "mentions" edges, the notes by path and each note's terms by id
+    for doc, by_term in sorted(zip(docs, groups, strict=True), key=lambda pair: pair[0].path):
+        nid = note_id(doc.path)
+        for eid in sorted(by_term):
+            graph.add_edge(nid, eid, key="mentions", relation="mentions", evidence=by_term[eid][1])
     return lookup
 
 
