@@ -138,6 +138,8 @@ class RelationMemo:
     presenting: list[Presenting] = field(default_factory=list)
     presenting_vocab: Vocabulary | None = None
     replayed_presenting: int = 0
+    #: what each note's inferred relations read of its mentions and heads
+    inputs: dict[str, NoteInputs] = field(default_factory=dict)
     #: each note's mentions by term (graph.build.MentionGroups), with the mentions they were
     #: made from and the terms left out (``mention_groups_passing``)
     mention_groups: dict[str, tuple[list[Mention], MentionGroups]] = field(default_factory=dict)
@@ -346,7 +348,7 @@ def assemble(documents: Iterable[Document], vocab: Vocabulary, memo: RelationMem
     # inference reads the notes and the entity table, never changes them: on every core for a
     # large vault. Explicit relations may create entities and record merges: here, in order.
     _record_maps(resolver)
-    inferred = _inferred(docs, located, heads, exact_heads, resolver, cues, memo)
+    inferred = _inferred(docs, located, heads, exact_heads, resolver, cues, memo, now if memo is not None else None)
     relations: list[Relation] = []
     for doc, implied in zip(docs, inferred, strict=True):
         relations.extend(implied)
@@ -704,27 +706,58 @@ def _record_maps(resolver: Resolver) -> tuple[dict[str, str], dict[str, str], di
     return table.maps
 
 
+@dataclass(frozen=True)
+class NoteInputs:
+    """What a note's inferred relations read of its mentions and heads (part of their memo
+    key), with the mentions and heads they came from: a note whose both were replayed has
+    the same, and they are not gathered again."""
+
+    mentions: NoteMentions | None
+    presenting: Presenting | None
+    ms: tuple[tuple[Located, ...], ...]
+    own: tuple[tuple[tuple[str, int], str], ...]
+    exact: tuple[tuple[str, int], ...]
+    entities: frozenset[str]
+
+    @classmethod
+    def of(cls, doc: Document, located: dict[tuple[str, int], list[Located]], heads: dict[tuple[str, int], str],
+           exact_heads: set[tuple[str, int]], mentions: NoteMentions | None,
+           presenting: Presenting | None) -> NoteInputs:
+        ms = tuple(tuple(located.get((doc.path, bi), ())) for bi in range(len(doc.blocks)))
+        lines = {line for line, _ in presenting.heads} if presenting is not None else {
+            line for (path, line) in heads if path == doc.path}
+        own = tuple(sorted(((doc.path, line), heads[(doc.path, line)]) for line in lines))
+        ents = frozenset({m.entity for row in ms for m in row} | {e for _, e in own})
+        return cls(mentions, presenting, ms, own, tuple(k for k, _ in own if k in exact_heads), ents)
+
+
 def _inferred(docs: list[Document], located: dict[tuple[str, int], list[Located]],
               heads: dict[tuple[str, int], str], exact_heads: set[tuple[str, int]], resolver: Resolver,
-              cues: Cues, memo: RelationMemo | None) -> list[list[Relation]]:
+              cues: Cues, memo: RelationMemo | None,
+              presenting: list[Presenting] | None = None) -> list[list[Relation]]:
     """Each note's inferred relations: from ``memo`` where nothing they are read from
     changed, else read afresh (on every core for a large vault)."""
     keys: list[tuple[Any, ...]] = []
     if memo is not None:
         records = resolver.table.records
-        by_note: dict[str, list[tuple[tuple[str, int], str]]] = defaultdict(list)
-        for k, eid in heads.items():
-            by_note[k[0]].append((k, eid))
-        for doc in docs:
-            ms = tuple(tuple(located.get((doc.path, bi), ())) for bi in range(len(doc.blocks)))
-            own = tuple(sorted(by_note.get(doc.path, ())))
+        inputs: dict[str, NoteInputs] = {}
+        for i, doc in enumerate(docs):
+            # what the note's mentions and heads give: the last build's when both were replayed
+            mentioned, presented = memo.mentions.get(doc.path), presenting[i] if presenting is not None else None
+            last = memo.inputs.get(doc.path)
+            if last is None or last.mentions is not mentioned or last.presenting is not presented or (
+                    mentioned is None or presented is None):
+                last = NoteInputs.of(doc, located, heads, exact_heads, mentioned, presented)
+            inputs[doc.path] = last
+            ms, own, exact = last.ms, last.own, last.exact
             # the columns a table header names are looked up in the whole entity table
             columns = tuple(tuple(_column_entities(b, resolver)) for b in doc.blocks if b.kind == "table_header")
-            ents = {m.entity for row in ms for m in row} | {e for _, e in own} | {e for c in columns for e in c}
+            ents = set(last.entities).union(*columns)
             ents |= {records[e].parent for e in ents if e in records and records[e].parent}
             facts = tuple((e, records[e].kind, records[e].category, records[e].parent) if e in records else (e,)
                           for e in sorted(ents))
-            keys.append((ms, own, tuple(k for k, _ in own if k in exact_heads), columns, facts))
+            keys.append((ms, own, exact, columns, facts))
+        memo.inputs = inputs
     out: list[list[Relation] | None] = [None] * len(docs)
     if memo is not None:
         for i, doc in enumerate(docs):
