@@ -10,7 +10,8 @@ the dicts NetworkX keeps (``_succ``, ``_pred``, as it does itself) is safe.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import networkx as nx
 
@@ -25,3 +26,16 @@ def degrees(graph: nx.MultiDiGraph, nodes: Iterable[str] | None = None) -> dict[
     succ, pred = graph._succ, graph._pred
     return {n: sum(map(len, succ[n].values())) + sum(map(len, pred[n].values()))
             for n in (succ if nodes is None else nodes)}
+
+
+def term_edges(graph: nx.MultiDiGraph) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
+    """``graph.edges(keys=True, data=True)`` of the edges out of terms (services, concepts),
+    in the same order. The typed relations (uses, monitors, alternative-to, part-of) are
+    all among them; the notes' edges (mentions, links), most of the graph's, are not."""
+    succ = graph._succ
+    for s, kind in graph.nodes(data="kind"):
+        if kind == "note":
+            continue
+        for t, keyed in succ[s].items():
+            for k, data in keyed.items():
+                yield s, t, k, data

@@ -28,7 +28,7 @@ from typing import Any
 
 import networkx as nx
 
-from generator.adjacency import degrees
+from generator.adjacency import degrees, term_edges
 from generator.paths import Layout
 from generator.views import RELATION_ORDER
 
@@ -43,15 +43,10 @@ def typed_edges(graph: nx.MultiDiGraph) -> Typed:
     """Every term's typed edges, both directions, with their evidence: one pass over the
     terms' own edges (a note's mentions, most of the edges, are never typed)."""
     out: Typed = {}
-    succ = graph._succ  # (generator.adjacency: the graph's own dicts, not NetworkX's views)
-    for s, d in graph.nodes(data="kind"):
-        if d == "note":
-            continue
-        for t, keyed in succ[s].items():
-            for k, data in keyed.items():
-                if k in TYPED:
-                    out.setdefault(s, {})[("out", t, k)] = data
-                    out.setdefault(t, {})[("in", s, k)] = data
+    for s, t, k, data in term_edges(graph):
+        if k in TYPED:
+            out.setdefault(s, {})[("out", t, k)] = data
+            out.setdefault(t, {})[("in", s, k)] = data
     return out
 
 

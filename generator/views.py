@@ -13,7 +13,7 @@ from typing import Any
 
 import networkx as nx
 
-from generator.adjacency import degree
+from generator.adjacency import degree, term_edges
 from generator.mapview import KIND_SHAPES, RELATION_STYLES
 from generator.paths import Layout, rel
 from generator.render import json_for_html
@@ -256,7 +256,7 @@ def index_view(graph: nx.MultiDiGraph, kind: str, layout: Layout, page: str) -> 
     # thousand incoming mentions were walked again (a tenth of a serve rebuild's pages)
     degree: Counter[str] = Counter()
     typed = frozenset(RELATION_ORDER)
-    for s, t, k in graph.edges(keys=True):
+    for s, t, k, _ in term_edges(graph):
         if k in typed:
             degree[s] += 1
             degree[t] += 1
@@ -274,7 +274,7 @@ def index_view(graph: nx.MultiDiGraph, kind: str, layout: Layout, page: str) -> 
 
 def relations_view(graph: nx.MultiDiGraph, layout: Layout, page: str) -> list[dict[str, Any]]:
     rows = []
-    for s, t, k, d in graph.edges(keys=True, data=True):
+    for s, t, k, d in term_edges(graph):
         if k not in RELATION_ORDER or k == "part-of":
             continue
         sd, td = graph.nodes[s], graph.nodes[t]

@@ -115,3 +115,16 @@ def test_text_in_lists_nested_forty_deep_still_counts(tmp_path: Path) -> None:
     athena = _by_name(g, "Amazon Athena")
     assert g.has_edge("note:deep.md", athena, key="mentions")
     assert g.edges["note:deep.md", athena, "mentions"]["evidence"][0]["line"] == 43
+
+
+@pytest.mark.parametrize("vault", ["seeds", "examples"])
+def test_notes_are_joined_to_terms_by_mentions_and_to_notes_by_links_only(vault: str, seeds_dir: Path) -> None:
+    """What the pages rely on to skip the notes' edges (generator.adjacency.term_edges):
+    every typed relation starts at a term, and a note's edges are its mentions and links."""
+    from tests.conftest import EXAMPLES
+
+    graph = build_graph(seeds_dir if vault == "seeds" else EXAMPLES).graph
+    kinds = dict(graph.nodes(data="kind"))
+    from_notes = {k for s, _, k in graph.edges(keys=True) if kinds[s] == "note"}
+    assert from_notes <= {"mentions", "links-to"} and "mentions" in from_notes
+    assert {k for s, _, k in graph.edges(keys=True) if kinds[s] != "note"} >= {"uses", "alternative-to"}
