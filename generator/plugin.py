@@ -14,7 +14,7 @@ import os
 import sys
 import zlib
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +103,7 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         self.nav: Any = None
         self.env: Any = None  # the theme's environment, files and configuration of the last build (serving)
         self.files: Files | None = None
+        self.served_pages: Sequence[File] | None = None  # the last build's pages as serve lists them (preview)
         self.mkdocs_config: MkDocsConfig | None = None
         self.forked: ForkedPages | None = None  # our pages the theme renders in a forked worker
         self.themed: ThemeCache | None = None  # our pages as the theme wrapped them in earlier builds
@@ -546,6 +547,7 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         every page the edit changed, drawn from the new graph (:mod:`generator.early`).
         Yields each batch written (where it went in the site)."""
         built, files, config = self.built, self.files, self.mkdocs_config
+        self.served_pages = None
         if built is None or files is None or config is None or self.env is None or self.nav is None:
             return
         if any(p.suffix.lower() != ".md" or self.notes_dir not in p.parents for p in changed):
@@ -647,9 +649,11 @@ class KnowledgeGraphPlugin(BasePlugin[KnowledgeGraphConfig]):  # type: ignore[no
         install(page, pre)
         page.render(config, files)
         page.content = config.plugins.on_page_content(page.content or "", page=page, config=config, files=files)
+        if self.served_pages is None:
+            # (the same for every page written ahead of one rebuild: a pass over every file)
+            self.served_pages = files.documentation_pages(inclusion=InclusionLevel.is_in_serve)
         with indexing.paused(config):
-            _build_page(page, config, files.documentation_pages(inclusion=InclusionLevel.is_in_serve), self.nav,
-                        self.env)
+            _build_page(page, config, self.served_pages, self.nav, self.env)
         # the full rebuild writes this page whatever it finds (a note's preview may differ from it)
         incremental.state(config.site_dir).digests.pop(page.file.src_uri, None)
 
