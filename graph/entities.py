@@ -220,6 +220,7 @@ class Resolver:
         # is SageMaker Canvas, not Nova Canvas.
         self.note_context: Callable[[], set[str]] | None = None
         self.by_id = {term_id(t): t for t in reversed(vocab.terms)}
+        self._nearest: dict[str, tuple[int, str, tuple[str, ...]] | None] = {}
         self.ascii_keys: dict[str, list[str]] = defaultdict(list)
         for k in self.index:
             if k.isascii() and len(k) >= 6:
@@ -257,6 +258,23 @@ class Resolver:
         k = key(surface)
         if not k.isascii() or len(k) < 6:
             return None
+        if k in self._nearest:
+            near = self._nearest[k]
+        else:
+            near = self._nearest[k] = self._near(k)
+        if near is None:
+            return None
+        distance, alias, rivals = near
+        term = self.index[alias]
+        if rivals:
+            self.pending_ambiguity = (term.name, *rivals)
+            return None
+        return self.ensure_term(term), f"edit distance {distance} to the alias '{alias}' of {term.name}"
+
+    def _near(self, k: str) -> tuple[int, str, tuple[str, ...]] | None:
+        """The vocabulary's nearest ASCII alias to ``k`` (a typo of it): its distance, the
+        alias, and the other terms as near. A function of the vocabulary alone, asked again
+        for every note that writes the same words: each key is looked up once a build."""
         limit = 1 if len(k) <= 12 else 2
         found: list[tuple[int, str]] = []
         for cand in self.ascii_keys.get(k[0], ()):
@@ -271,12 +289,8 @@ class Resolver:
         if not found:
             return None
         best = min(found)
-        term = self.index[best[1]]
-        rivals = sorted({self.index[c].name for d, c in found if d == best[0]} - {term.name})
-        if rivals:
-            self.pending_ambiguity = (term.name, *rivals)
-            return None
-        return self.ensure_term(term), f"edit distance {best[0]} to the alias '{best[1]}' of {term.name}"
+        name = self.index[best[1]].name
+        return best[0], best[1], tuple(sorted({self.index[c].name for d, c in found if d == best[0]} - {name}))
 
     def extra_word(self, surface: str) -> tuple[str, str] | None:
         """"SageMaker Model Clarify" is SageMaker Clarify with one word too many, when
