@@ -297,7 +297,9 @@ def assemble(documents: Iterable[Document], vocab: Vocabulary, memo: RelationMem
 
     quiet = frozenset(key(w) for w in vocab.cues.get("no_relation_terms", []))
     mentions: list[Mention] = []
-    spellings: dict[str, str] = {}
+    spellings: dict[str, tuple[str, bool]] = {}
+    quiet_name: dict[str, bool] = {}  # by entity: its name is a quiet word (an entity's name never changes)
+    records, add_alias = resolver.table.records, resolver.table.add_alias
     located: dict[tuple[str, int], list[Located]] = {}
     serving = memo is not None
     found_in = _all_hits(matcher, docs) if memo is None else None
@@ -316,24 +318,29 @@ def assemble(documents: Iterable[Document], vocab: Vocabulary, memo: RelationMem
         start = len(mentions)
         read: dict[str, tuple[str, str] | None] = {}
         doc_located: list[tuple[int, list[Located]]] = []
+        path = doc.path
         for bi, block in enumerate(doc.blocks):
             if block.kind == "code":
                 continue
             found = []
             for hit in doc_hits[bi]:
-                if hit.entity not in resolver.table.records and hit.entity in by_id:
-                    resolver.ensure_term(by_id[hit.entity])
-                rec = resolver.table.records.get(hit.entity)
-                if serving and hit.entity not in read:
-                    read[hit.entity] = (rec.name, rec.kind) if rec is not None else None
+                eid = hit.entity
+                if eid not in records and eid in by_id:
+                    resolver.ensure_term(by_id[eid])
+                rec = records.get(eid)
+                if serving and eid not in read:
+                    read[eid] = (rec.name, rec.kind) if rec is not None else None
                 if rec is None:
                     continue
-                surface = spellings.setdefault(hit.surface, hit.surface)  # one string per spelling
-                resolver.table.add_alias(hit.entity, surface)
-                mentions.append(Mention(hit.entity, surface, doc.path, block.line, bi, hit.start, hit.end))
-                if key(rec.name) not in quiet and key(hit.surface) not in quiet:
-                    found.append(Located(hit.entity, hit.start, hit.end, rec.kind))
-            located[(doc.path, bi)] = found
+                spelling = spellings.get(hit.surface)
+                if spelling is None:  # one string per spelling, and whether it is a quiet word
+                    spelling = spellings[hit.surface] = (hit.surface, key(hit.surface) in quiet)
+                add_alias(eid, spelling[0])
+                mentions.append(Mention(eid, spelling[0], path, block.line, bi, hit.start, hit.end))
+                if not spelling[1] and not (quiet_name[eid] if eid in quiet_name else quiet_name.setdefault(
+                        eid, key(rec.name) in quiet)):
+                    found.append(Located(eid, hit.start, hit.end, rec.kind))
+            located[(path, bi)] = found
             if serving:
                 doc_located.append((bi, found))
         note_mentions.append(mentions[start:])
