@@ -795,16 +795,11 @@ def _doc_relations(doc: Document, located: dict[tuple[str, int], list[Located]],
         if block.kind == "heading":
             section_lines[block.text] = block.line
         ms = located.get((doc.path, bi), [])
-        section_subject, parent_subject = _subject_of(doc, bi, heads, section_lines)
         if block.section in comparing:
             comp = comparing[block.section]
         else:
             comp = comparing[block.section] = next((h for h in reversed(block.section)
                                                     if any(w in h for w in cues.comparison_headings)), None)
-        if block.kind in ("table_row", "bullet"):
-            # a row's or a "term: definition" bullet's own term is what the rest of it talks about
-            parent_subject = heads.get((doc.path, block.line)) or parent_subject
-        ctx = Context(doc.path, section_subject, parent_subject, comp is not None, categories)
         if block.kind in ("table_row", "table_header"):
             tables[block.table].append((block, heads.get((doc.path, block.line)) or ""))
             row_ms[block.line] = ms
@@ -813,8 +808,14 @@ def _doc_relations(doc: Document, located: dict[tuple[str, int], list[Located]],
             comparison[comp].append((block, heads[(doc.path, block.line)]))
         if block.kind in ("code", "table_header"):
             continue
-        out.extend(cue_relations(block, ms, ctx, cues))
-        out.extend(flow_relations(block, ms, ctx, cues))
+        if ms:  # (sentences and arrows relate the block's own mentions: none, nothing to read)
+            section_subject, parent_subject = _subject_of(doc, bi, heads, section_lines)
+            if block.kind in ("table_row", "bullet"):
+                # a row's or a "term: definition" bullet's own term is what the rest of it talks about
+                parent_subject = heads.get((doc.path, block.line)) or parent_subject
+            ctx = Context(doc.path, section_subject, parent_subject, comp is not None, categories)
+            out.extend(cue_relations(block, ms, ctx, cues))
+            out.extend(flow_relations(block, ms, ctx, cues))
         if block.kind == "bullet" and not comp and (doc.path, block.line) in exact_heads:
             if strong is None:  # this note's exact heads only: a scan of all heads per bullet was quadratic
                 strong = {k: heads[k] for b in doc.blocks if (k := (doc.path, b.line)) in exact_heads and k in heads}
