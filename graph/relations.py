@@ -251,7 +251,7 @@ def cue_relations(block: Block, mentions: list[Located], ctx: Context, cues: Cue
         ms = [m for m in ms if not _described(text[m.end:m.end + 8].lstrip(), cues)]
         if not ms:
             continue
-        if not cues.any_cue(sent):
+        if len(sent) < len(text) and not cues.any_cue(sent):  # (the whole block: asked above)
             continue  # no cue word: the sentence relates nothing (most sentences)
         found: list[tuple[int, int, str]] = []
         for rel in ("monitors", "uses"):
