@@ -166,11 +166,9 @@ def _blocks(tokens: list[Token]) -> list[Block]:
     blocks: list[Block] = []
     section: list[tuple[int, str]] = []
     shared: dict[tuple[str, ...], tuple[str, ...]] = {}
-
-    def titles(chain: list[tuple[int, str]]) -> tuple[str, ...]:
-        # one tuple for all the blocks of a section (a 10,000-note vault has ~700,000 blocks)
-        t = tuple(s for _, s in chain)
-        return shared.setdefault(t, t)
+    # the titles above the blocks now: one tuple for all the blocks of a section (a 10,000-note
+    # vault has ~700,000 blocks), made again only when a heading changes the section
+    above: tuple[str, ...] = ()
 
     items: list[str] = []  # texts of the open list items, outermost first
     pending_item = False
@@ -187,12 +185,17 @@ def _blocks(tokens: list[Token]) -> list[Block]:
             inline = tokens[i + 1]
             level = int(tok.tag[1:])
             text = plain_text(inline.content)
-            while section and section[-1][0] >= level:
-                section.pop()
+            if section and section[-1][0] >= level:
+                while section and section[-1][0] >= level:
+                    section.pop()
+                above = tuple(s for _, s in section)
+                above = shared.setdefault(above, above)
             line, end = _lines(tok)
-            blocks.append(Block("heading", text, line, end, titles(section), (), 0, (), level,
+            blocks.append(Block("heading", text, line, end, above, (), 0, (), level,
                                 -1, inline.content))
             section.append((level, text))
+            above = (*above, text)
+            above = shared.setdefault(above, above)
             i += 3
             continue
         if t == "list_item_open":
@@ -211,7 +214,7 @@ def _blocks(tokens: list[Token]) -> list[Block]:
             line, end = _lines(tok)
             kind: BlockKind = "bullet" if items else ("quote" if quote_depth else "paragraph")
             parents = tuple(p for p in items[:-1] if p) if items else ()
-            blocks.append(Block(kind, text, line, end, titles(section), parents, len(items), (), 0,
+            blocks.append(Block(kind, text, line, end, above, parents, len(items), (), 0,
                                 -1, inline.content))
             if pending_item and items:
                 items[-1] = text
@@ -220,7 +223,7 @@ def _blocks(tokens: list[Token]) -> list[Block]:
             continue
         elif t in ("fence", "code_block"):
             line, end = _lines(tok)
-            blocks.append(Block("code", tok.content, line, end, titles(section), (), len(items)))
+            blocks.append(Block("code", tok.content, line, end, above, (), len(items)))
         elif t == "table_open":
             table += 1
         elif t == "thead_open":
@@ -235,7 +238,7 @@ def _blocks(tokens: list[Token]) -> list[Block]:
         elif t == "tr_close":
             cells = tuple(plain_text(c) for c in row)
             kind = "table_header" if in_head else "table_row"
-            blocks.append(Block(kind, " | ".join(cells), row_line[0], row_line[1], titles(section),
+            blocks.append(Block(kind, " | ".join(cells), row_line[0], row_line[1], above,
                                 (), 0, cells, 0, table, " | ".join(row)))
         i += 1
     return blocks
