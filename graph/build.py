@@ -140,9 +140,9 @@ class RelationMemo:
     replayed_presenting: int = 0
     #: what each note's inferred relations read of its mentions and heads
     inputs: dict[str, NoteInputs] = field(default_factory=dict)
-    #: each note's mentions by term (graph.build.MentionGroups), with the mentions they were
-    #: made from and the terms left out (``mention_groups_passing``)
-    mention_groups: dict[str, tuple[list[Mention], MentionGroups]] = field(default_factory=dict)
+    #: each note's mentions by term (graph.build.MentionGroups) and as the terms' nodes list
+    #: them, with the mentions they were made from and the terms left out (``mention_groups_passing``)
+    mention_groups: dict[str, tuple[list[Mention], MentionGroups, Shown]] = field(default_factory=dict)
     mention_groups_passing: frozenset[str] = frozenset()
     #: each note's definitions, with the note and its heads they were read from
     definitions: dict[str, tuple[Document, tuple[tuple[int, str], ...], list[tuple[str, Evidence]]]] = field(
@@ -374,12 +374,10 @@ def assemble(documents: Iterable[Document], vocab: Vocabulary, memo: RelationMem
     # 4. graph
     graph = nx.MultiDiGraph()
     records = resolver.table.records
-    groups = _mention_groups(docs, note_mentions, frozenset(passing), memo)
-    shown_mentions: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    groups, shown_mentions = _mention_groups(docs, note_mentions, frozenset(passing), memo)
     mentioned_in: dict[str, set[str]] = defaultdict(set)
     for doc, by_term in zip(docs, groups, strict=True):
-        for eid, (shown, _) in by_term.items():
-            shown_mentions[eid].extend(shown)
+        for eid in by_term:
             mentioned_in[eid].add(doc.path)
     definitions = _definitions(docs, heads, memo, now if memo is not None else None)
     head_notes: dict[str, set[str]] = defaultdict(set)
@@ -1067,38 +1065,49 @@ def _add_relations(graph: nx.MultiDiGraph, relations: list[Relation]) -> None:
         graph.add_edge(s, t, key=rel, relation=rel, evidence=[_ev(e) for e in unique])
 
 
-MentionGroups = dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]]
-"""One note's mentions by term, in the order written: as its node lists them, and as the
-evidence of the note's "mentions" edge to it."""
+MentionGroups = dict[str, list[dict[str, Any]]]
+"""One note's mentions by term, in the order written, as the evidence of the note's
+"mentions" edge to the term."""
+Shown = list[tuple[str, dict[str, Any]]]
+"""One note's mentions as the terms' nodes list them: (term, mention), in the order written."""
 
 
 def _mention_groups(docs: list[Document], note_mentions: list[list[Mention]], passing: frozenset[str],
-                    memo: RelationMemo | None) -> list[MentionGroups]:
-    """Each note's :data:`MentionGroups` (not the terms ``passing``: no page). While serving,
-    those of a note whose mentions were replayed (the same list) are the last build's: the
-    dictionaries are never changed once in a graph."""
+                    memo: RelationMemo | None) -> tuple[list[MentionGroups], dict[str, list[dict[str, Any]]]]:
+    """Each note's :data:`MentionGroups`, and every term's mentions as its node lists them
+    (in the order of the notes); not the terms ``passing`` (no page). While serving, a note
+    whose mentions were replayed (the same list) takes both from the last build: the
+    dictionaries are never changed once in a graph. (A plain build keeps no note's list of
+    its own: at 10,000 notes they would be tens of megabytes at the build's peak.)"""
     out: list[MentionGroups] = []
+    shown: dict[str, list[dict[str, Any]]] = defaultdict(list)
     kept = memo.mention_groups if memo is not None and memo.mention_groups_passing == passing else {}
+    fresh: dict[str, tuple[list[Mention], MentionGroups, Shown]] = {}
     for doc, ments in zip(docs, note_mentions, strict=True):
         last = kept.get(doc.path)
         if last is not None and last[0] is ments:
-            out.append(last[1])
-            continue
-        groups: MentionGroups = {}
-        for m in ments:
-            if m.key in passing:
-                continue
-            group = groups.get(m.key)
-            if group is None:
-                group = groups[m.key] = ([], [])
-            group[0].append({"note": m.note, "line": m.line, "surface": m.surface})
-            group[1].append({"note": m.note, "line": m.line, "quote": m.surface, "rule": "mention"})
+            groups, own = last[1], last[2]
+            for eid, mention in own:
+                shown[eid].append(mention)
+        else:
+            groups, own = {}, []
+            for m in ments:
+                if m.key in passing:
+                    continue
+                group = groups.get(m.key)
+                if group is None:
+                    group = groups[m.key] = []
+                group.append({"note": m.note, "line": m.line, "quote": m.surface, "rule": "mention"})
+                mention = {"note": m.note, "line": m.line, "surface": m.surface}
+                shown[m.key].append(mention)
+                if memo is not None:
+                    own.append((m.key, mention))
         out.append(groups)
+        if memo is not None:
+            fresh[doc.path] = (ments, groups, own)
     if memo is not None:
-        memo.mention_groups = {doc.path: (ments, groups) for doc, ments, groups in zip(docs, note_mentions, out,
-                                                                                         strict=True)}
-        memo.mention_groups_passing = passing
-    return out
+        memo.mention_groups, memo.mention_groups_passing = fresh, passing
+    return out, shown
 
 
 def _add_notes(graph: nx.MultiDiGraph, docs: list[Document], groups: list[MentionGroups]) -> dict[str, str]:
@@ -1114,7 +1123,7 @@ def _add_notes(graph: nx.MultiDiGraph, docs: list[Document], groups: list[Mentio
     for doc, by_term in sorted(zip(docs, groups, strict=True), key=lambda pair: pair[0].path):
         nid = note_id(doc.path)
         for eid in sorted(by_term):
-            graph.add_edge(nid, eid, key="mentions", relation="mentions", evidence=by_term[eid][1])
+            graph.add_edge(nid, eid, key="mentions", relation="mentions", evidence=by_term[eid])
     return lookup
 
 
