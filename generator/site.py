@@ -193,6 +193,13 @@ class PerGraph:
 
 _PER_GRAPH = PerGraph()
 
+DRAWING_SHARE = 1.0
+"""What drawing the pages on two cores adds to the build, as a share of the build process's
+memory when it starts: the forked helper's own pages and the drawn pages arriving here.
+Measured at 10,000 notes, forked at 676 MB: the process tree's peak was 1,236 MB, 0.83 of
+it more (the budget's default share, 0.5, let it fork there). A build that large draws on
+one core; 1,000 notes (about 200 MB then) still draw on two."""
+
 
 def drawing_inputs(graph: nx.MultiDiGraph, layout: Layout, colors: dict[str, str]) -> LastBuild:
     """What this graph's term pages are drawn from (compared with the last build's to find
@@ -524,7 +531,7 @@ def generate(result: BuildResult, texts: dict[str, str], options: SiteOptions | 
 
     # a serve rebuild takes nearly every page from the last one: a forked helper's start and
     # sending its pages back cost more than it saves (0.65 s against 0.45 s at 1,000 notes)
-    done = shared_map(job, n_jobs, n_jobs if remember and _DRAWN else PARALLEL_THRESHOLD)
+    done = shared_map(job, n_jobs, n_jobs if remember and _DRAWN else PARALLEL_THRESHOLD, share=DRAWING_SHARE)
     positions, data_js = cast(tuple[dict[str, tuple[float, float]], str], done[0])
     table_drawn = cast(list[Drawn], done[1:1 + len(tables)])
     entity_drawn = cast(list[Drawn], done[1 + len(tables):1 + len(tables) + len(nodes)])

@@ -101,14 +101,15 @@ def within_budget(children: int, share: float = CHILD_SHARE) -> bool:
     return rss_mb() * (1 + share * children) <= budget
 
 
-def forks(n: int, threshold: int = THRESHOLD, workers: int | None = None) -> bool:
+def forks(n: int, threshold: int = THRESHOLD, workers: int | None = None, share: float = CHILD_SHARE) -> bool:
     """Whether :func:`shared_map` of ``n`` items shares them with forked children (else
-    it is a plain loop here)."""
+    it is a plain loop here); ``share``: see :func:`within_budget`."""
     n_parts = min(workers or cpu_count(), n)
-    return n > threshold and n_parts > 1 and can_fork() and within_budget(n_parts - 1)
+    return n > threshold and n_parts > 1 and can_fork() and within_budget(n_parts - 1, share)
 
 
-def shared_map(func: Callable[[int], R], n: int, threshold: int = THRESHOLD, workers: int | None = None) -> list[R]:
+def shared_map(func: Callable[[int], R], n: int, threshold: int = THRESHOLD, workers: int | None = None,
+               share: float = CHILD_SHARE) -> list[R]:
     """``[func(i) for i in range(n)]``, this process and forked children taking chunks of
     indices from one shared counter until none are left.
 
@@ -118,9 +119,11 @@ def shared_map(func: Callable[[int], R], n: int, threshold: int = THRESHOLD, wor
     process is enough on two cores, and taking chunks as they come keeps both busy when
     items cost very different amounts (a map layout next to single pages). ``func`` must
     be pure, so the list is the same whichever process computed each element; what a
-    failed child did not send back is computed here.
+    failed child did not send back is computed here. ``share``: what a child, and this
+    process's growth while the results arrive, come to, as a share of this process now
+    (:func:`within_budget`).
     """
-    if not forks(n, threshold, workers):
+    if not forks(n, threshold, workers, share):
         return [func(i) for i in range(n)]
     n_parts = min(workers or cpu_count(), n)
     ctx = multiprocessing.get_context("fork")
