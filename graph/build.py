@@ -718,7 +718,7 @@ class NoteInputs:
     the same, and they are not gathered again."""
 
     mentions: NoteMentions | None
-    presenting: Presenting | None
+    presenting: Presenting
     ms: tuple[tuple[Located, ...], ...]
     own: tuple[tuple[tuple[str, int], str], ...]
     exact: tuple[tuple[str, int], ...]
@@ -726,11 +726,10 @@ class NoteInputs:
 
     @classmethod
     def of(cls, doc: Document, located: dict[tuple[str, int], list[Located]], heads: dict[tuple[str, int], str],
-           exact_heads: set[tuple[str, int]], mentions: NoteMentions | None,
-           presenting: Presenting | None) -> NoteInputs:
+           exact_heads: set[tuple[str, int]], mentions: NoteMentions | None, presenting: Presenting) -> NoteInputs:
         ms = tuple(tuple(located.get((doc.path, bi), ())) for bi in range(len(doc.blocks)))
-        lines = {line for line, _ in presenting.heads} if presenting is not None else {
-            line for (path, line) in heads if path == doc.path}
+        # (the note's heads are those its own structure presented)
+        lines = {line for line, _ in presenting.heads}
         own = tuple(sorted(((doc.path, line), heads[(doc.path, line)]) for line in lines))
         ents = frozenset({m.entity for row in ms for m in row} | {e for _, e in own})
         return cls(mentions, presenting, ms, own, tuple(k for k, _ in own if k in exact_heads), ents)
@@ -744,14 +743,14 @@ def _inferred(docs: list[Document], located: dict[tuple[str, int], list[Located]
     changed, else read afresh (on every core for a large vault)."""
     keys: list[tuple[Any, ...]] = []
     if memo is not None:
+        assert presenting is not None, "a memo's build gives each note's presented terms"
         records = resolver.table.records
         inputs: dict[str, NoteInputs] = {}
         for i, doc in enumerate(docs):
             # what the note's mentions and heads give: the last build's when both were replayed
-            mentioned, presented = memo.mentions.get(doc.path), presenting[i] if presenting is not None else None
+            mentioned, presented = memo.mentions.get(doc.path), presenting[i]
             last = memo.inputs.get(doc.path)
-            if last is None or last.mentions is not mentioned or last.presenting is not presented or (
-                    mentioned is None or presented is None):
+            if last is None or mentioned is None or last.mentions is not mentioned or last.presenting is not presented:
                 last = NoteInputs.of(doc, located, heads, exact_heads, mentioned, presented)
             inputs[doc.path] = last
             ms, own, exact = last.ms, last.own, last.exact
