@@ -302,7 +302,6 @@ def assemble(documents: Iterable[Document], vocab: Vocabulary, memo: RelationMem
     records, add_alias = resolver.table.records, resolver.table.add_alias
     located: dict[tuple[str, int], list[Located]] = {}
     serving = memo is not None
-    found_in = _all_hits(matcher, docs) if memo is None else None
     note_mentions: list[list[Mention]] = []  # each note's, in the order of the notes
     for doc in docs:
         kept = memo.mentions.get(doc.path) if memo is not None else None
@@ -314,7 +313,7 @@ def assemble(documents: Iterable[Document], vocab: Vocabulary, memo: RelationMem
             for bi, found in kept.located:
                 located[(doc.path, bi)] = found
             continue
-        doc_hits = next(found_in) if found_in is not None else _hits_of(matcher, doc)
+        doc_hits = _hits_of(matcher, doc)
         start = len(mentions)
         read: dict[str, tuple[str, str] | None] = {}
         doc_located: list[tuple[int, list[Located]]] = []
@@ -475,6 +474,12 @@ def _presenting(doc: Document, resolver: Resolver, memo: RelationMemo | None,
 
 
 def _hits_of(matcher: Matcher, doc: Document) -> list[list[Hit]]:
+    """Every known spelling in every block of a note (``[]`` for code), block by block.
+
+    Found in this process, note by note as each is used: 0.1 s at 1,000 notes, since the
+    matcher runs as one pattern in C. Shared with a forked child, the whole extraction
+    ended no sooner (1.586 s against 1.584 s, six alternating runs each) and took 0.1 s
+    more CPU in all (the child's start, its hits pickled back)."""
     return [[] if b.kind == "code" else matcher.find(b.text) for b in doc.blocks]
 
 
@@ -505,18 +510,6 @@ class NoteMentions:
         for m in self.mentions:
             resolver.table.add_alias(m.key, m.surface)
         return True
-
-
-def _all_hits(matcher: Matcher, docs: list[Document]) -> Iterator[list[list[Hit]]]:
-    """Every known spelling in every block of every note (``[]`` for code), block by block,
-    each note's found as it is used (at 10,000 notes, all of them at once are tens of
-    megabytes).
-
-    In this process: the search is 0.1 s at 1,000 notes since the matcher runs as one
-    pattern in C. Shared with a forked child, it ended no sooner (1.586 s against 1.584 s
-    for the whole extraction, six alternating runs each) and took 0.1 s more CPU in all
-    (the child's start, its hits pickled back), which a busy machine's other core pays."""
-    return (_hits_of(matcher, doc) for doc in docs)
 
 
 def _candidates(doc: Document, resolver: Resolver, memo: RelationMemo | None,

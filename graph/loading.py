@@ -217,6 +217,7 @@ def load_vault(root: Path, exclude: tuple[Path, ...] = (), memo: ReadMemo | None
         last = memo.kept.get(rel) if memo is not None else None
         if last is not None and last[0] == stamp:
             note = last[1]
+            kept[rel] = last
         else:
             before = time.time_ns()
             note = _read(path, rel)
@@ -225,8 +226,6 @@ def load_vault(root: Path, exclude: tuple[Path, ...] = (), memo: ReadMemo | None
                 # kept only once the file had settled when it was read
                 if before - max(st.st_mtime_ns, st.st_ctime_ns) >= SETTLED_NS:
                     kept[rel] = (stamp, note)
-        if last is not None and last[0] == stamp:
-            kept[rel] = last
         if isinstance(note, RawNote):
             notes.append(note)
         else:
